@@ -1,0 +1,46 @@
+"""Every error dockermagic raises on purpose.
+
+    DockerMagicError                 base class; its message is one sentence meant for a person
+    ├── EngineUnavailable            no Docker engine answers
+    ├── ImageKitError                an image could be neither found, pulled nor built as a stand-in
+    └── CommandError                 a docker command was given wrong or unsupported arguments
+
+The magics turn any DockerMagicError into an IPython ``UsageError`` so the user sees the
+sentence, not a traceback. Other modules add their own subclasses here, so there is one
+place to read the whole tree.
+"""
+
+from __future__ import annotations
+
+
+class DockerMagicError(Exception):
+    """Base class: ``str(error)`` is a complete sentence for the user."""
+
+
+class EngineUnavailable(DockerMagicError):
+    """No Docker engine answers at the configured address."""
+
+
+class ImageKitError(DockerMagicError):
+    """An image could not be made available."""
+
+
+class CommandError(DockerMagicError):
+    """A docker command line that dockermagic cannot carry out as written."""
+
+
+def from_docker_error(exc: Exception, doing: str) -> DockerMagicError:
+    """Turn a docker SDK exception into one sentence saying what failed.
+
+    ``doing`` completes "Docker could not ...", e.g. ``"start container web"``.
+    """
+    import docker.errors
+
+    if isinstance(exc, docker.errors.APIError):
+        detail = exc.explanation or str(exc)
+        if isinstance(detail, bytes):
+            detail = detail.decode(errors="replace")
+        return DockerMagicError(f"Docker could not {doing}: {str(detail).strip()}.")
+    if isinstance(exc, docker.errors.DockerException):
+        return DockerMagicError(f"Docker could not {doing}: {exc}.")
+    return DockerMagicError(f"Could not {doing}: {exc}.")

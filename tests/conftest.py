@@ -1,0 +1,158 @@
+"""Shared fixtures: a real engine, and bookkeeping that removes everything a test makes.
+
+Every container, network and volume dockermagic creates carries the labels from
+``DOCKERMAGIC_LABELS``; the ``cleanup`` fixture sets a label unique to the test and, when
+the test ends (passed or failed), force-removes whatever carries it, plus anything the test
+registered by hand (objects made straight through the SDK, image tags).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import uuid
+
+import docker
+import pytest
+
+TEST_LABEL = "org.dockermagic.test"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def random_name(prefix: str = "dmtest") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def client():
+    """A docker client for the real engine. Missing engine: an error in CI, a skip elsewhere."""
+    from dockermagic.client import connect
+    from dockermagic.errors import EngineUnavailable
+
+    try:
+        c = connect()
+    except EngineUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"CI=true and {exc}", pytrace=False)
+        pytest.skip(str(exc))
+    yield c
+    c.close()
+
+
+class Resources:
+    """Records what a test makes and removes it all at teardown, in a safe order."""
+
+    def __init__(self, client: docker.DockerClient, label_value: str):
+        self.client = client
+        self.label_value = label_value
+        self.containers: list[str] = []
+        self.networks: list[str] = []
+        self.volumes: list[str] = []
+        self.images: list[str] = []
+        self.paths: list[str] = []
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {TEST_LABEL: self.label_value}
+
+    def name(self, prefix: str = "dmtest") -> str:
+        """A fresh random name; whatever the test makes under it is removed afterwards."""
+        n = random_name(prefix)
+        self.containers.append(n)
+        self.networks.append(n)
+        self.volumes.append(n)
+        return n
+
+    def container(self, c):
+        self.containers.append(getattr(c, "id", c))
+        return c
+
+    def network(self, n):
+        self.networks.append(getattr(n, "id", n))
+        return n
+
+    def volume(self, v):
+        self.volumes.append(getattr(v, "name", v))
+        return v
+
+    def image(self, ref: str) -> str:
+        self.images.append(ref)
+        return ref
+
+    def cleanup(self) -> list[str]:
+        c, left = self.client, []
+        flt = {"label": f"{TEST_LABEL}={self.label_value}"}
+        ids = set(self.containers) | {x.id for x in c.containers.list(all=True, sparse=True, filters=flt)}
+        for cid in ids:
+            with contextlib.suppress(docker.errors.NotFound):
+                c.api.remove_container(cid, force=True, v=True)
+        net_ids = set(self.networks) | {n.id for n in c.networks.list(filters=flt)}
+        for nid in net_ids:
+            with contextlib.suppress(docker.errors.NotFound):
+                net = c.networks.get(nid)
+                net.reload()
+                for cont in net.attrs.get("Containers") or {}:
+                    with contextlib.suppress(docker.errors.APIError):
+                        net.disconnect(cont, force=True)
+                net.remove()
+        vol_names = set(self.volumes) | {v.name for v in c.volumes.list(filters=flt)}
+        for vname in vol_names:
+            with contextlib.suppress(docker.errors.NotFound):
+                c.api.remove_volume(vname, force=True)
+        for ref in self.images:
+            with contextlib.suppress(docker.errors.ImageNotFound):
+                c.api.remove_image(ref, force=True, noprune=False)
+        # Anything still carrying the label is a leak the test did not account for.
+        left += [x.name for x in c.containers.list(all=True, sparse=True, filters=flt)]
+        left += [n.name for n in c.networks.list(filters=flt)]
+        left += [v.name for v in c.volumes.list(filters=flt)]
+        return left
+
+
+@pytest.fixture
+def cleanup(client, monkeypatch, request):
+    """Records and force-removes every container, network, volume and tag a test creates."""
+    value = f"{request.node.name[:40]}-{uuid.uuid4().hex[:8]}"
+    inherited = os.environ.get("DOCKERMAGIC_LABELS", "")
+    monkeypatch.setenv("DOCKERMAGIC_LABELS", ",".join(filter(None, [inherited, f"{TEST_LABEL}={value}"])))
+    res = Resources(client, value)
+    yield res
+    left = res.cleanup()
+    assert not left, f"could not remove test objects: {left}"
+
+
+@contextlib.contextmanager
+def host_port_lock(port: int):
+    """Serialise tests that need one fixed host port (5433) across concurrent pytest runs."""
+    with open(f"/tmp/dockermagic-port-{port}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield port
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def port_5433():
+    """Host port 5433, as the tutorial uses it, held by this test alone."""
+    with host_port_lock(5433) as port:
+        yield port
+
+
+@pytest.fixture(scope="session")
+def images(client):
+    """The stand-in (or real) images the tests use; built once if missing."""
+    from dockermagic.imagekit import DEFAULT_IMAGES, ensure_images
+
+    return ensure_images(DEFAULT_IMAGES, client=client, say=lambda line: None)
+
+
+@pytest.fixture
+def ip():
+    """A real IPython shell with dockermagic loaded."""
+    from IPython.testing.globalipapp import start_ipython
+
+    shell = start_ipython()
+    shell.run_line_magic("load_ext", "dockermagic")
+    yield shell
