@@ -98,7 +98,8 @@ def container_row(attrs: dict[str, Any], image_labels: dict[str, str] | None = N
     config = attrs.get("Config") or {}
     cmd = " ".join((config.get("Entrypoint") or []) + (config.get("Cmd") or []))
     nets = container_networks(attrs)
-    labels = image_labels or {}
+    # A container inherits its image's labels, so the stand-in label is usually already here.
+    labels = image_labels or config.get("Labels") or {}
     return {
         "id": (attrs.get("Id") or "")[:12],
         "name": (attrs.get("Name") or "").lstrip("/"),
