@@ -1,0 +1,58 @@
+import os
+
+import pytest
+
+from dockermagic.commandline import split_commands
+from dockermagic.errors import CommandError
+
+SEED = '''docker run -it \\
+  -e POSTGRES_USER="root" \\
+  -e POSTGRES_PASSWORD="root" \\
+  -e POSTGRES_DB="ny_taxi" \\
+  -v "$(pwd)/ny_taxi_postgres_data:/var/lib/postgresql/data" \\
+  -p 5433:5432 \\
+  postgres:13
+'''
+
+
+def test_seed_postgres_block_pastes_unchanged():
+    [argv] = split_commands(SEED, cwd="/nb")
+    assert argv == ["run", "-it", "-e", "POSTGRES_USER=root", "-e", "POSTGRES_PASSWORD=root",
+                    "-e", "POSTGRES_DB=ny_taxi", "-v",
+                    "/nb/ny_taxi_postgres_data:/var/lib/postgresql/data", "-p", "5433:5432",
+                    "postgres:13"]
+
+
+def test_several_commands_comments_and_optional_docker():
+    text = "# list\ndocker ps -a  # all\n\nimages\n"
+    assert split_commands(text, cwd="/x") == [["ps", "-a"], ["images"]]
+
+
+def test_go_template_quoting_kept():
+    assert split_commands("ps --format '{{.Names}} {{.Status}}'", cwd="/") == [
+        ["ps", "--format", "{{.Names}} {{.Status}}"]]
+
+
+@pytest.mark.parametrize("form", ["${PWD}/d", "$PWD/d", "$(pwd)/d"])
+def test_pwd_forms(form):
+    assert split_commands(f"run -v {form}:/d img", cwd="/w")[0][2] == "/w/d:/d"
+
+
+def test_tilde_expands_to_home():
+    assert split_commands("run -v ~/data:/data img", cwd="/")[0][2] == os.path.expanduser("~") + "/data:/data"
+
+
+@pytest.mark.parametrize("bad", ["run -v $(whoami):/d img", "run -e A=`id` img"])
+def test_command_substitution_refused(bad):
+    with pytest.raises(CommandError, match="substitution"):
+        split_commands(bad, cwd="/")
+
+
+def test_unbalanced_quote_is_one_sentence():
+    with pytest.raises(CommandError, match="Cannot read"):
+        split_commands("run -e 'A=1 img", cwd="/")
+
+
+def test_bare_docker_refused():
+    with pytest.raises(CommandError, match="subcommand"):
+        split_commands("docker", cwd="/")
