@@ -21,8 +21,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing ${missing[*]} from Debian"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt_log=$(mktemp)
+    if ! { apt-get update -qq && NEEDRESTART_SUSPEND=1 apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$apt_log" 2>&1; then
+      tail -n 20 "$apt_log" >&2
+      say "apt-get failed installing ${missing[*]} (full log: $apt_log)"
+      exit 1
+    fi
+    rm -f "$apt_log"
   else
     say "warning: not root or no apt-get; install ${missing[*]} yourself if you need them"
   fi

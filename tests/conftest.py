@@ -18,6 +18,9 @@ import pytest
 
 TEST_LABEL = "org.dockermagic.test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Label values start with this run's id, so the end-of-run sweep finds this run's leftovers
+# and never touches another pytest run's objects on the same engine.
+RUN_ID = uuid.uuid4().hex[:8]
 
 
 def random_name(prefix: str = "dmtest") -> str:
@@ -113,7 +116,7 @@ class Resources:
 @pytest.fixture
 def cleanup(client, monkeypatch, request):
     """Records and force-removes every container, network, volume and tag a test creates."""
-    value = f"{request.node.name[:40]}-{uuid.uuid4().hex[:8]}"
+    value = f"{RUN_ID}-{request.node.name[:40]}-{uuid.uuid4().hex[:6]}"
     inherited = os.environ.get("DOCKERMAGIC_LABELS", "")
     monkeypatch.setenv("DOCKERMAGIC_LABELS", ",".join(filter(None, [inherited, f"{TEST_LABEL}={value}"])))
     res = Resources(client, value)
@@ -156,3 +159,32 @@ def ip():
     shell = start_ipython()
     shell.run_line_magic("load_ext", "dockermagic")
     yield shell
+
+
+def _leftovers(client: docker.DockerClient) -> list[str]:
+    """Objects labelled by this run that are still on the engine."""
+    flt = {"label": TEST_LABEL}
+    mine = lambda labels: (labels or {}).get(TEST_LABEL, "").startswith(RUN_ID)  # noqa: E731
+    found = [f"container {c['Names'][0].lstrip('/')}" for c in client.api.containers(all=True, filters=flt) if mine(c.get("Labels"))]
+    found += [f"network {n['Name']}" for n in client.api.networks(filters=flt) if mine(n.get("Labels"))]
+    found += [f"volume {v['Name']}" for v in (client.api.volumes(filters=flt).get("Volumes") or []) if mine(v.get("Labels"))]
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The run fails if it left anything behind on the engine."""
+    try:
+        from dockermagic.client import connect
+
+        c = connect(timeout=10)
+    except Exception:
+        return
+    try:
+        left = _leftovers(c)
+    finally:
+        c.close()
+    if left:
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+            "LEAK: the tests left these on the engine: " + ", ".join(left), red=True
+        )
+        session.exitstatus = 1
