@@ -156,7 +156,10 @@ def ip():
     """A real IPython shell with dockermagic loaded."""
     from IPython.testing.globalipapp import start_ipython
 
-    shell = start_ipython()
+    from IPython.testing.globalipapp import get_ipython
+
+    # start_ipython() returns None once the global test shell exists (second test on).
+    shell = start_ipython() or get_ipython()
     shell.run_line_magic("load_ext", "dockermagic")
     yield shell
 

@@ -1,8 +1,52 @@
-"""Placeholder: filled in by its issue."""
+"""``%docker`` / ``%%docker``: the docker CLI's syntax, carried out through the engine API.
 
-from IPython.core.magic import Magics, magics_class
+Only ``ps`` is wired up so far; other subcommands raise a UsageError naming them.
+IPython's ``{var}``/``$var`` expansion is switched off (``@no_var_expand``) so Go templates
+like ``--format '{{.Names}}'`` and ``$(pwd)`` reach dockermagic.commandline unchanged.
+"""
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+
+from .. import client as dm_client
+from .. import containers
+from ..commandline import split_commands
+from ..errors import CommandError, DockerMagicError
+from ..grammar import PS_FLAGS, parse
+
+
+def _ps(argv, client):
+    p = parse("ps", argv, PS_FLAGS)
+    if p.args:
+        raise CommandError(f"'docker ps' takes no arguments, got {' '.join(p.args)}.")
+    unsupported = [k for k in ("quiet", "format", "watch", "no_trunc") if k in p.flags]
+    if unsupported:
+        raise CommandError(f"'docker ps' flag(s) not implemented yet: {', '.join(unsupported)}.")
+    last = int(p.flags["last"]) if "last" in p.flags else None
+    return containers.ps(client=client, all=p.flags.get("all", False), filters=p.flags.get("filter"), last=last)
+
+
+ROUTES = {"ps": _ps, "container ls": _ps}
 
 
 @magics_class
 class DockerMagics(Magics):
-    pass
+    @no_var_expand
+    @line_cell_magic
+    def docker(self, line, cell=None):
+        """Run docker CLI commands through the engine API, e.g. ``%docker ps -a``."""
+        import os
+
+        text = line if cell is None else cell
+        try:
+            result = None
+            for argv in split_commands(text, cwd=os.getcwd()):
+                key = " ".join(argv[:2]) if " ".join(argv[:2]) in ROUTES else argv[0]
+                route = ROUTES.get(key)
+                if route is None:
+                    raise CommandError(f"'docker {argv[0]}' is not supported by %docker yet.")
+                rest = argv[len(key.split()):]
+                result = route(rest, dm_client.get_client())
+            return result
+        except DockerMagicError as exc:
+            raise UsageError(str(exc)) from None
