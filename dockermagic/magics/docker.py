@@ -12,7 +12,8 @@ from .. import client as dm_client
 from .. import containers
 from ..commandline import split_commands
 from ..errors import CommandError, DockerMagicError
-from ..grammar import PS_FLAGS, parse
+from ..grammar import PS_FLAGS, RUN_FLAGS, flag, parse
+from .. import running
 
 
 def _ps(argv, client):
@@ -26,7 +27,33 @@ def _ps(argv, client):
     return containers.ps(client=client, all=p.flags.get("all", False), filters=p.flags.get("filter"), last=last)
 
 
-ROUTES = {"ps": _ps, "container ls": _ps}
+def _run(argv, client):
+    import os
+
+    p = parse("run", argv, RUN_FLAGS, stop_at_positional=True)
+    if not p.args:
+        raise CommandError("'docker run' needs an image.")
+    done = {"detach", "name", "env", "publish", "volume", "network", "label", "rm", "workdir", "user",
+            "hostname", "interactive", "tty"}
+    unsupported = sorted(set(p.flags) - done)
+    if unsupported:
+        raise CommandError(f"'docker run' flag(s) not implemented yet: {', '.join(unsupported)}.")
+    # -i/-t: a notebook has no terminal; the container runs attached and its output streams
+    # into the cell until it exits or the user interrupts (then it keeps running).
+    kw = {k: v for k, v in p.flags.items() if k not in ("interactive", "tty")}
+    return running.run(p.args[0], p.args[1:], client=client, cwd=os.getcwd(), **kw)
+
+
+def _stop(argv, client):
+    p = parse("stop", argv, [flag("time", "-t", "--time", value=True)])
+    if not p.args:
+        raise CommandError("'docker stop' needs at least one container.")
+    t = int(p.flags["time"]) if "time" in p.flags else None
+    return running.stop(p.args, client=client, timeout=t)
+
+
+ROUTES = {"ps": _ps, "container ls": _ps, "run": _run, "container run": _run, "stop": _stop,
+          "container stop": _stop}
 
 
 @magics_class
