@@ -13,7 +13,7 @@ from .. import containers
 from ..commandline import split_commands
 from ..errors import CommandError, DockerMagicError
 from ..grammar import PS_FLAGS, RUN_FLAGS, flag, parse
-from .. import running
+from .. import networks, running
 
 
 def _ps(argv, client):
@@ -53,7 +53,8 @@ def _stop(argv, client):
 
 
 ROUTES = {"ps": _ps, "container ls": _ps, "run": _run, "container run": _run, "stop": _stop,
-          "container stop": _stop}
+          "container stop": _stop,
+          "network": lambda argv, client: networks.network_command(argv, client=client)}
 
 
 @magics_class

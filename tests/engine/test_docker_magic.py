@@ -59,3 +59,27 @@ def test_seed_postgres_run_ps_stop(ip, client, cleanup, images, port_5433, tmp_p
     ip.run_line_magic("docker", f"stop {c.id[:12]}")
     c.reload()
     assert c.status == "exited"
+
+
+def test_seed_network_commands_and_name_resolution(ip, client, cleanup, images):
+    import random
+
+    net = cleanup.name("dm-net")
+    third = random.randint(150, 250)
+    a, b = cleanup.name("dm-a"), cleanup.name("dm-b")
+    ip.run_cell_magic("docker", "", f"""docker network create --driver bridge \\
+  --subnet 192.168.{third}.0/24 --gateway 192.168.{third}.1 {net}
+docker run -d --name {a} --network {net} debian:bookworm sleep 60
+docker run -d --name {b} debian:bookworm sleep 60
+docker network connect --alias other {net} {b}
+""")
+    n = client.networks.get(net)
+    cleanup.network(n)
+    for c in (a, b):
+        cleanup.container(client.containers.get(c))
+    assert n.attrs["IPAM"]["Config"][0]["Gateway"] == f"192.168.{third}.1"
+    [row] = ip.run_line_magic("docker", f"network inspect {net}").rows
+    assert {c["name"] for c in row["containers"]} == {a, b}
+    assert net in [r["name"] for r in ip.run_line_magic("docker", "network ls").rows]
+    code, out = client.containers.get(a).exec_run(["getent", "hosts", "other"])
+    assert code == 0 and f"192.168.{third}." in out.decode()
