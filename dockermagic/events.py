@@ -1,0 +1,72 @@
+"""Follow the engine's event stream in a background thread.
+
+Why a stream and not a poll: the engine tells us what changed, so an idle watcher makes no engine
+calls and spends no CPU. After the stream ends (engine restart, broken connection) the watcher
+reconnects and asks its listener for a full resync, because events may have been missed meanwhile.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from .client import get_client
+
+#: Sentinel event passed to the listener after (re)connecting: the view should reload everything.
+RESYNC = {"Type": "dockermagic", "Action": "resync"}
+
+
+class EventWatcher:
+    """Like `docker events`, delivered to `on_event(event_dict)` from a daemon thread.
+
+    Args:
+        on_event: called with each decoded event, and with `RESYNC` after every (re)connect.
+        client: a docker client (default: the shared one).
+        retry_delay: seconds to wait before reconnecting after the stream ended.
+    """
+
+    def __init__(self, on_event: Callable[[dict[str, Any]], None], client=None, retry_delay: float = 1.0):
+        self._on_event = on_event
+        self._client = client or get_client()
+        self._retry_delay = retry_delay
+        self._stop = threading.Event()
+        self._stream = None
+        self._lock = threading.Lock()
+        self.resyncs = 0
+        self._thread = threading.Thread(target=self._run, name="dockermagic-events", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                stream = self._client.events(decode=True)
+                with self._lock:
+                    self._stream = stream
+                if self._stop.is_set():
+                    stream.close()
+                    return
+                self.resyncs += 1
+                self._on_event(RESYNC)
+                for event in stream:
+                    if self._stop.is_set():
+                        return
+                    self._on_event(event)
+            except Exception:  # engine gone or stream broken: reconnect below
+                pass
+            # Wait before reconnecting; close() wakes us immediately.
+            self._stop.wait(self._retry_delay)
+
+    def break_stream(self) -> None:
+        """End the current stream as an engine restart would (the watcher reconnects and resyncs)."""
+        with self._lock:
+            if self._stream is not None:
+                self._stream.close()
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop the thread: closing the stream ends the blocking read at once."""
+        self._stop.set()
+        self.break_stream()
+        self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
