@@ -83,3 +83,30 @@ docker network connect --alias other {net} {b}
     assert net in [r["name"] for r in ip.run_line_magic("docker", "network ls").rows]
     code, out = client.containers.get(a).exec_run(["getent", "hosts", "other"])
     assert code == 0 and f"192.168.{third}." in out.decode()
+
+
+def test_run_it_streams_output_attached(ip, client, cleanup, images, capsys):
+    name = cleanup.name("dm-it")
+    ip.run_line_magic("docker", f"run -it --name {name} debian:bookworm sh -c 'echo one; echo two'")
+    cleanup.container(client.containers.get(name))
+    out = capsys.readouterr().out
+    assert "one\ntwo" in out
+    assert client.containers.get(name).status == "exited"
+
+
+def test_interrupt_detaches_and_leaves_container_running(client, cleanup, images):
+    from dockermagic.running import run
+
+    name = cleanup.name("dm-int")
+    said = []
+
+    def say(line):
+        said.append(line)
+        if line == "ready":
+            raise KeyboardInterrupt  # what the notebook's stop button does mid-stream
+
+    c = run("debian:bookworm", ["sh", "-c", "echo ready; sleep 60"], client=client, name=name, say=say)
+    cleanup.container(c)
+    c.reload()
+    assert c.status == "running"
+    assert said[-1].startswith("Detached") and f"%docker stop {name}" in said[-1]
