@@ -3,7 +3,8 @@
     DockerMagicError                 base class; its message is one sentence meant for a person
     ├── EngineUnavailable            no Docker engine answers
     ├── ImageKitError                an image could be neither found, pulled nor built as a stand-in
-    └── CommandError                 a docker command was given wrong or unsupported arguments
+    ├── CommandError                 a docker command was given wrong or unsupported arguments
+    └── BuildFailed                  an image build stopped at a step (number, instruction, last output)
 
 The magics turn any DockerMagicError into an IPython ``UsageError`` so the user sees the
 sentence, not a traceback. Other modules add their own subclasses here, so there is one
@@ -27,6 +28,16 @@ class ImageKitError(DockerMagicError):
 
 class CommandError(DockerMagicError):
     """A docker command line that dockermagic cannot carry out as written."""
+
+
+class BuildFailed(DockerMagicError):
+    """A build failed: ``step``, ``instruction`` and ``last_lines`` say where and why."""
+
+    def __init__(self, message: str, *, step: int | None = None, instruction: str = "", last_lines: list[str] | None = None):
+        super().__init__(message)
+        self.step = step
+        self.instruction = instruction
+        self.last_lines = list(last_lines or [])
 
 
 def from_docker_error(exc: Exception, doing: str) -> DockerMagicError:
