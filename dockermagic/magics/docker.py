@@ -20,7 +20,9 @@ def _ps(argv, client):
     p = parse("ps", argv, PS_FLAGS)
     if p.args:
         raise CommandError(f"'docker ps' takes no arguments, got {' '.join(p.args)}.")
-    unsupported = [k for k in ("quiet", "format", "watch", "no_trunc") if k in p.flags]
+    if p.flags.get("watch"):
+        return _lazy("widgets", "ContainersView", "docker ps --watch")(client=client)
+    unsupported = [k for k in ("quiet", "format", "no_trunc") if k in p.flags]
     if unsupported:
         raise CommandError(f"'docker ps' flag(s) not implemented yet: {', '.join(unsupported)}.")
     last = int(p.flags["last"]) if "last" in p.flags else None
@@ -52,7 +54,33 @@ def _stop(argv, client):
     return running.stop(p.args, client=client, timeout=t)
 
 
-ROUTES = {"ps": _ps, "container ls": _ps, "run": _run, "container run": _run, "stop": _stop,
+def _lazy(module: str, attr: str, what: str):
+    """Route to a function another part of dockermagic owns, imported on first use."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(f"dockermagic.{module}"), attr)
+    except (ImportError, AttributeError):
+        raise CommandError(f"'{what}' is not available yet: dockermagic.{module}.{attr} is missing.") from None
+
+
+def _build(argv, client):
+    import os
+
+    return _lazy("build", "build_command", "docker build")(argv, client=client, cwd=os.getcwd())
+
+
+def _compose(argv, client):
+    import os
+
+    return _lazy("compose", "compose_command", "docker compose")(argv, cwd=os.getcwd())
+
+
+def _dashboard(argv, client):
+    return _lazy("widgets", "Dashboard", "docker dashboard")(client=client)
+
+
+ROUTES = {"build": _build, "compose": _compose, "dashboard": _dashboard, "ps": _ps, "container ls": _ps, "run": _run, "container run": _run, "stop": _stop,
           "container stop": _stop,
           "network": lambda argv, client: networks.network_command(argv, client=client)}
 
