@@ -4,7 +4,8 @@
     ├── EngineUnavailable            no Docker engine answers
     ├── ImageKitError                an image could be neither found, pulled nor built as a stand-in
     ├── CommandError                 a docker command was given wrong or unsupported arguments
-    └── BuildFailed                  an image build stopped at a step (number, instruction, last output)
+    ├── BuildFailed                  an image build stopped at a step (number, instruction, last output)
+    └── ComposeError                 the Compose tool is missing, the YAML is invalid, or Compose exited non-zero
 
 The magics turn any DockerMagicError into an IPython ``UsageError`` so the user sees the
 sentence, not a traceback. Other modules add their own subclasses here, so there is one
@@ -38,6 +39,10 @@ class BuildFailed(DockerMagicError):
         self.step = step
         self.instruction = instruction
         self.last_lines = list(last_lines or [])
+
+
+class ComposeError(DockerMagicError):
+    """Compose failed; the message carries Compose's own words (or the YAML line at fault)."""
 
 
 def from_docker_error(exc: Exception, doing: str) -> DockerMagicError:
