@@ -5,7 +5,9 @@
     ├── ImageKitError                an image could be neither found, pulled nor built as a stand-in
     ├── CommandError                 a docker command was given wrong or unsupported arguments
     ├── BuildFailed                  an image build stopped at a step (number, instruction, last output)
-    └── ComposeError                 the Compose tool is missing, the YAML is invalid, or Compose exited non-zero
+    ├── ComposeError                 the Compose tool is missing, the YAML is invalid, or Compose exited non-zero
+    ├── PostgresError                a Postgres container could not be started, reused or reached
+    └── LoadError                    a file could not be loaded into Postgres
 
 The magics turn any DockerMagicError into an IPython ``UsageError`` so the user sees the
 sentence, not a traceback. Other modules add their own subclasses here, so there is one
@@ -43,6 +45,14 @@ class BuildFailed(DockerMagicError):
 
 class ComposeError(DockerMagicError):
     """Compose failed; the message carries Compose's own words (or the YAML line at fault)."""
+
+
+class PostgresError(DockerMagicError):
+    """A Postgres container: port taken, existing one with other settings, or never ready."""
+
+
+class LoadError(DockerMagicError):
+    """A file could not be loaded into a table (missing file, bad header, target exists)."""
 
 
 def from_docker_error(exc: Exception, doing: str) -> DockerMagicError:
