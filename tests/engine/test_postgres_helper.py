@@ -1,0 +1,121 @@
+"""start_postgres against the real engine, and load_csv into the Postgres it starts."""
+
+from __future__ import annotations
+
+import os
+import socket
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dockermagic.errors import PostgresError
+from dockermagic.loader import load_csv
+from dockermagic.postgres import start_postgres
+from dockermagic.secrets import MASK
+
+
+def shared_data() -> Path:
+    """shared/ sits beside the repo root (here and in CI); DOCKERMAGIC_SHARED_DATA overrides."""
+    override = os.environ.get("DOCKERMAGIC_SHARED_DATA")
+    base = Path(override) if override else Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    return base / "nyc-tlc"
+
+
+YELLOW_HEAD = shared_data() / "yellow_tripdata_2021-01.head.csv"
+
+
+@pytest.fixture
+def pg(client, images, cleanup, port_5433):
+    server = start_postgres(cleanup.name("pg"), port=port_5433, client=client, password="s3cret-pw")
+    yield server
+    server.remove()
+
+
+def test_start_connect_reuse_and_masked_repr(client, pg, port_5433):
+    assert pg.url == f"postgresql+psycopg2://root:s3cret-pw@127.0.0.1:{port_5433}/ny_taxi"
+    with pg.connect() as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE marker (x int); INSERT INTO marker VALUES (7)")
+    with pg.engine().connect() as sa:
+        assert sa.exec_driver_sql("SELECT current_database(), current_user").one() == ("ny_taxi", "root")
+
+    for shown in (repr(pg), str(pg), pg._repr_html_()):
+        assert "s3cret-pw" not in shown and MASK in shown and pg.name in shown
+    container = client.containers.get(pg.name)
+    assert container.labels.get("org.dockermagic.created-by") == "dockermagic"
+    assert container.attrs["HostConfig"]["PortBindings"]["5432/tcp"][0]["HostIp"] == "127.0.0.1"
+
+    pg.stop()
+    again = start_postgres(pg.name, port=port_5433, client=client, password="s3cret-pw")
+    assert again.reused and client.containers.get(pg.name).id == container.id
+    with again.connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT x FROM marker")
+        assert cur.fetchone() == (7,)
+
+
+def test_reuse_with_other_settings_is_refused(client, pg, port_5433):
+    with pytest.raises(PostgresError, match=rf"{pg.name} already exists with other settings: db 'ny_taxi' \(wanted 'other'\)"):
+        start_postgres(pg.name, db="other", port=port_5433, client=client)
+    with pytest.raises(PostgresError, match="image 'postgres:13' \\(wanted 'postgres:14'\\)"):
+        start_postgres(pg.name, image="postgres:14", port=port_5433, client=client)
+
+
+def test_port_taken_names_the_container_or_another_process(client, images, cleanup, port_5433):
+    holder = cleanup.container(
+        client.containers.run(
+            "debian:bookworm", ["sleep", "120"], detach=True, name=cleanup.name("holder"),
+            ports={"5432/tcp": ("127.0.0.1", port_5433)}, labels=cleanup.labels,
+        )
+    )
+    wanted = cleanup.name("pg")
+    with pytest.raises(PostgresError) as err:
+        start_postgres(wanted, port=port_5433, client=client, timeout=10)
+    assert str(err.value) == f"Host port {port_5433} is already taken by the container {holder.name}; stop it or pass another port=."
+    assert not client.containers.list(all=True, filters={"name": f"^/{wanted}$"}), "nothing created"
+    holder.remove(force=True)
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the container's socket may be in TIME_WAIT
+        s.bind(("127.0.0.1", port_5433))
+        s.listen()
+        with pytest.raises(PostgresError, match=f"Host port {port_5433} is already taken by another process"):
+            start_postgres(wanted, port=port_5433, client=client, timeout=10)
+
+
+def test_load_yellow_head_twice_replaces_and_sums_match_pandas(pg):
+    expected = pd.read_csv(YELLOW_HEAD)
+    assert len(expected) == 22792
+    first = load_csv(YELLOW_HEAD, "yellow_taxi_data", conn_or_server=pg)
+    assert first.rows == 22792 and first.seconds > 0
+    second = load_csv(YELLOW_HEAD, "yellow_taxi_data", conn_or_server=pg, if_exists="replace")
+    assert second.rows == 22792
+    with pg.connect() as conn, conn.cursor() as cur:
+        cur.execute('SELECT count(*), sum(total_amount), sum(trip_distance) FROM yellow_taxi_data')
+        count, total, distance = cur.fetchone()
+        cur.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'yellow_taxi_data' ORDER BY ordinal_position"
+        )
+        types = dict(cur.fetchall())
+        cur.execute("SELECT to_regclass('yellow_taxi_data__staging')")
+        assert cur.fetchone() == (None,), "no staging table left behind"
+    assert count == 22792
+    assert total == Decimal(str(round(expected["total_amount"].sum(), 2)))
+    assert distance == Decimal(str(round(expected["trip_distance"].sum(), 2)))
+    assert types["tpep_pickup_datetime"] == "timestamp without time zone"
+    assert types["total_amount"] == "numeric" and types["store_and_fwd_flag"] == "text"
+
+
+def test_failed_load_leaves_the_old_table(pg, tmp_path):
+    load_csv(YELLOW_HEAD, "trips", conn_or_server=pg)
+    broken = tmp_path / "broken.csv"
+    lines = YELLOW_HEAD.read_text().splitlines(keepends=True)
+    broken.write_text("".join(lines[:1000]) + "1,not-a-date,2021-01-01 00:00:00,1,1,1,N,1,1,1,1,1,1,1,1,1,1,1\n")
+    import psycopg2
+
+    with pytest.raises(psycopg2.DataError):
+        load_csv(broken, "trips", conn_or_server=pg)
+    with pg.connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM trips")
+        assert cur.fetchone() == (22792,)
