@@ -1,6 +1,7 @@
 """``%docker`` / ``%%docker``: the docker CLI's syntax, carried out through the engine API.
 
-Only ``ps`` is wired up so far; other subcommands raise a UsageError naming them.
+Wired up: ps, run, stop, rm, start, restart, kill, logs, exec, inspect, images, version, info,
+network …, volume …, build, compose, dashboard; others raise a UsageError naming them.
 IPython's ``{var}``/``$var`` expansion is switched off (``@no_var_expand``) so Go templates
 like ``--format '{{.Names}}'`` and ``$(pwd)`` reach dockermagic.commandline unchanged.
 """
@@ -13,7 +14,7 @@ from .. import containers
 from ..commandline import split_commands
 from ..errors import CommandError, DockerMagicError
 from ..grammar import PS_FLAGS, RUN_FLAGS, flag, parse
-from .. import networks, running
+from .. import inspecting, lifecycle, networks, running, system, volumes
 
 
 def _ps(argv, client):
@@ -54,6 +55,78 @@ def _stop(argv, client):
     return running.stop(p.args, client=client, timeout=t)
 
 
+def _names(cmd, argv, specs, fn, client, **conv):
+    p = parse(cmd, argv, specs)
+    kw = {k: conv[k](v) if k in conv else v for k, v in p.flags.items()}
+    return fn(p.args, client=client, **kw)
+
+
+def _rm(argv, client):
+    return _names("rm", argv, [flag("force", "-f", "--force"), flag("volumes", "-v", "--volumes")],
+                  lifecycle.rm, client)
+
+
+def _start(argv, client):
+    return _names("start", argv, [], lifecycle.start, client)
+
+
+def _restart(argv, client):
+    return _names("restart", argv, [flag("timeout", "-t", "--time", value=True)], lifecycle.restart, client,
+                  timeout=int)
+
+
+def _kill(argv, client):
+    return _names("kill", argv, [flag("signal", "-s", "--signal", value=True)], lifecycle.kill, client)
+
+
+def _logs(argv, client):
+    p = parse("logs", argv, [flag("tail", "-n", "--tail", value=True), flag("timestamps", "-t", "--timestamps"),
+                             flag("follow", "-f", "--follow")])
+    if len(p.args) != 1:
+        raise CommandError("'docker logs' needs exactly one container.")
+    lifecycle.logs(p.args[0], client=client, **p.flags)  # printed already; nothing to display twice
+
+
+def _exec(argv, client):
+    p = parse("exec", argv, [flag("env", "-e", "--env", repeat=True), flag("workdir", "-w", "--workdir", value=True),
+                             flag("user", "-u", "--user", value=True), flag("detach", "-d", "--detach"),
+                             flag("interactive", "-i", "--interactive"), flag("tty", "-t", "--tty")],
+              stop_at_positional=True)
+    if len(p.args) < 2:
+        raise CommandError("'docker exec' needs a container and a command.")
+    # -i/-t: no terminal or stdin in a notebook; the command runs with its output streamed.
+    kw = {k: v for k, v in p.flags.items() if k not in ("interactive", "tty")}
+    return lifecycle.exec_(p.args[0], p.args[1:], client=client, **kw)
+
+
+def _inspect(argv, client):
+    p = parse("inspect", argv, [flag("type", "--type", value=True)])
+    return inspecting.inspect(p.args, client=client, **p.flags)
+
+
+def _typed_inspect(kind):
+    def route(argv, client):
+        return inspecting.inspect(parse(f"{kind} inspect", argv, []).args, client=client, type=kind)
+    return route
+
+
+def _images(argv, client):
+    p = parse("images", argv, [flag("all", "-a", "--all"), flag("quiet", "-q", "--quiet")])
+    if len(p.args) > 1:
+        raise CommandError("'docker images' takes at most one REPOSITORY[:TAG].")
+    t = system.images(client=client, all=p.flags.get("all", False), name=p.args[0] if p.args else None)
+    return sorted({r["image_id"] for r in t.rows}) if p.flags.get("quiet") else t
+
+
+def _bare(cmd, fn):
+    def route(argv, client):
+        p = parse(cmd, argv, [])
+        if p.args:
+            raise CommandError(f"'docker {cmd}' takes no arguments.")
+        return fn(client=client)
+    return route
+
+
 def _lazy(module: str, attr: str, what: str):
     """Route to a function another part of dockermagic owns, imported on first use."""
     import importlib
@@ -82,7 +155,14 @@ def _dashboard(argv, client):
 
 ROUTES = {"build": _build, "compose": _compose, "dashboard": _dashboard, "ps": _ps, "container ls": _ps, "run": _run, "container run": _run, "stop": _stop,
           "container stop": _stop,
-          "network": lambda argv, client: networks.network_command(argv, client=client)}
+          "network": lambda argv, client: networks.network_command(argv, client=client),
+          "rm": _rm, "container rm": _rm, "start": _start, "container start": _start,
+          "restart": _restart, "container restart": _restart, "kill": _kill, "container kill": _kill,
+          "logs": _logs, "container logs": _logs, "exec": _exec, "container exec": _exec,
+          "inspect": _inspect, "container inspect": _typed_inspect("container"),
+          "image inspect": _typed_inspect("image"), "images": _images, "image ls": _images,
+          "volume": lambda argv, client: volumes.volume_command(argv, client=client),
+          "version": _bare("version", system.version), "info": _bare("info", system.info)}
 
 
 @magics_class

@@ -110,3 +110,133 @@ def test_interrupt_detaches_and_leaves_container_running(client, cleanup, images
     c.reload()
     assert c.status == "running"
     assert said[-1].startswith("Detached") and f"%docker stop {name}" in said[-1]
+
+
+def test_lifecycle_rm_start_restart_kill(ip, client, cleanup, images):
+    name = cleanup.name("dm-life")
+    ip.run_line_magic("docker", f"run -d --name {name} debian:bookworm sleep 300")
+    c = client.containers.get(name)
+    cleanup.container(c)
+    ip.run_line_magic("docker", f"kill {name}")
+    c.reload()
+    assert c.status == "exited"
+    ip.run_line_magic("docker", f"start {name}")
+    c.reload()
+    assert c.status == "running"
+    started = c.attrs["State"]["StartedAt"]
+    ip.run_line_magic("docker", f"restart -t 0 {name}")
+    c.reload()
+    assert c.status == "running" and c.attrs["State"]["StartedAt"] != started
+    with pytest.raises(UsageError, match="stop the container|cannot remove|running"):
+        ip.run_line_magic("docker", f"rm {name}")
+    ip.run_line_magic("docker", f"rm -f -v {name}")
+    assert not client.containers.list(all=True, filters={"name": name})
+    with pytest.raises(UsageError, match=name):
+        ip.run_line_magic("docker", f"start {name}")
+
+
+def test_logs_tail_timestamps_and_follow(ip, client, cleanup, images, capsys):
+    name = cleanup.name("dm-logs")
+    ip.run_line_magic("docker", f"run -d --name {name} debian:bookworm sh -c 'for i in 1 2 3 4 5; do echo line$i; done'")
+    c = client.containers.get(name)
+    cleanup.container(c)
+    c.wait(timeout=30)
+    capsys.readouterr()
+    ip.run_line_magic("docker", f"logs --tail 2 {name}")
+    assert capsys.readouterr().out.split() == ["line4", "line5"]
+    ip.run_line_magic("docker", f"logs -t -n 1 {name}")
+    out = capsys.readouterr().out.strip()
+    assert out.endswith(" line5") and out[:4].isdigit() and "T" in out.split()[0]
+    with pytest.raises(UsageError, match="--tail"):
+        ip.run_line_magic("docker", f"logs --tail lots {name}")
+
+
+def test_logs_follow_streams_until_interrupt(client, cleanup, images):
+    from dockermagic.lifecycle import logs
+
+    c = client.containers.run("debian:bookworm", ["sh", "-c", "echo first; sleep 1; echo second; sleep 60"],
+                              detach=True, labels=cleanup.labels)
+    cleanup.container(c)
+    said = []
+
+    def say(line):
+        said.append(line)
+        if line == "second":
+            raise KeyboardInterrupt  # the stop button, after the second line arrived live
+
+    logs(c.id, client=client, follow=True, say=say)
+    assert said == ["first", "second"]
+    c.reload()
+    assert c.status == "running"
+
+
+def test_exec_streams_output_and_returns_exit_code(ip, client, cleanup, images, capsys):
+    name = cleanup.name("dm-exec")
+    c = client.containers.run("debian:bookworm", ["sleep", "60"], name=name, detach=True, labels=cleanup.labels)
+    cleanup.container(c)
+    r = ip.run_line_magic("docker", f"exec -e GREETING=hi -w /tmp -u nobody {name} "
+                                    "sh -c 'echo $GREETING; pwd; id -un; exit 3'")
+    assert r.exit_code == 3
+    assert capsys.readouterr().out.split() == ["hi", "/tmp", "nobody"]
+    assert ip.run_line_magic("docker", f"exec -it {name} true").exit_code == 0
+    with pytest.raises(UsageError, match="container and a command"):
+        ip.run_line_magic("docker", f"exec {name}")
+
+
+def test_inspect_masks_secrets_for_every_kind(ip, client, cleanup, images):
+    name = cleanup.name("dm-insp")
+    ip.run_line_magic("docker", f"run -d --name {name} -e POSTGRES_PASSWORD=s3cr3tvalue -e PLAIN=visible "
+                                "debian:bookworm sleep 60")
+    c = client.containers.get(name)
+    cleanup.container(c)
+    assert "POSTGRES_PASSWORD=s3cr3tvalue" in c.attrs["Config"]["Env"]  # the engine does hold it
+    for line in (f"inspect {name}", f"container inspect {name}", f"inspect --type container {name}"):
+        r = ip.run_line_magic("docker", line)
+        assert r[0]["Id"] == c.id
+        for shown in (repr(r), r._repr_html_(), str(r.data)):
+            assert "s3cr3tvalue" not in shown and "PLAIN=visible" in shown
+    net = cleanup.name("dm-inet")
+    ip.run_line_magic("docker", f"network create {net}")
+    cleanup.network(net)
+    vol = cleanup.name("dm-ivol")
+    ip.run_line_magic("docker", f"volume create {vol}")
+    assert ip.run_line_magic("docker", f"inspect {net}")[0]["Id"] == client.networks.get(net).id
+    assert ip.run_line_magic("docker", f"inspect {vol}")[0]["Name"] == vol
+    img = ip.run_line_magic("docker", "image inspect debian:bookworm")[0]
+    assert img["Id"] == client.images.get("debian:bookworm").id
+    with pytest.raises(UsageError, match="no-such-thing"):
+        ip.run_line_magic("docker", "inspect no-such-thing-dm")
+    with pytest.raises(UsageError, match="--type"):
+        ip.run_line_magic("docker", f"inspect --type bogus {name}")
+
+
+def test_volume_create_ls_inspect_rm(ip, client, cleanup):
+    from dockermagic.client import default_labels
+
+    vol = cleanup.name("dm-vol")
+    ip.run_line_magic("docker", f"volume create --label purpose=test {vol}")
+    v = client.volumes.get(vol)
+    assert v.attrs["Labels"]["purpose"] == "test"
+    assert v.attrs["Labels"].items() >= default_labels().items()
+    listed = ip.run_line_magic("docker", f"volume ls -f name={vol}")
+    assert [r["name"] for r in listed.rows] == [vol] and vol in listed._repr_html_()
+    assert list(listed.to_frame()["name"]) == [vol]
+    assert ip.run_line_magic("docker", f"volume inspect {vol}")[0]["Mountpoint"] == v.attrs["Mountpoint"]
+    ip.run_line_magic("docker", f"volume rm {vol}")
+    assert not [x for x in client.volumes.list() if x.name == vol]
+    with pytest.raises(UsageError, match=vol):
+        ip.run_line_magic("docker", f"volume rm {vol}")
+
+
+def test_images_version_info(ip, client, images):
+    t = ip.run_line_magic("docker", "images debian")
+    expected = client.images.get("debian:bookworm").id.split(":")[1][:12]
+    assert {"repository": "debian", "tag": "bookworm"}.items() <= next(
+        r for r in t.rows if r["tag"] == "bookworm").items()
+    assert expected in [r["image_id"] for r in t.rows] and "bookworm" in repr(t)
+    v = ip.run_line_magic("docker", "version")
+    assert client.version()["Version"] in [r["version"] for r in v.rows]
+    i = ip.run_line_magic("docker", "info")
+    assert {r["key"]: r["value"] for r in i.rows}["ServerVersion"] == client.info()["ServerVersion"]
+    with pytest.raises(UsageError, match="no arguments"):
+        ip.run_line_magic("docker", "version extra")

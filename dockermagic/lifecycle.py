@@ -1,0 +1,123 @@
+"""``docker rm/start/restart/kill/logs/exec`` as plain functions taking ``client=``."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .errors import CommandError, from_docker_error
+
+
+def _get(name: str, client):
+    try:
+        return client.containers.get(name)
+    except Exception as exc:
+        raise from_docker_error(exc, f"find container {name}") from None
+
+
+def _each(names: list[str], doing: str, act, client) -> list[str]:
+    if not names:
+        raise CommandError(f"'docker {doing}' needs at least one container.")
+    for n in names:
+        c = _get(n, client)
+        try:
+            act(c)
+        except Exception as exc:
+            raise from_docker_error(exc, f"{doing} container {n}") from None
+    return names
+
+
+def rm(names: list[str], *, client, force: bool = False, volumes: bool = False) -> list[str]:
+    """Remove containers. Similar to ``docker rm [-f] [-v]``. Returns the names given."""
+    return _each(names, "rm", lambda c: c.remove(force=force, v=volumes), client)
+
+
+def start(names: list[str], *, client) -> list[str]:
+    """Start stopped containers. Similar to ``docker start`` (without -a)."""
+    return _each(names, "start", lambda c: c.start(), client)
+
+
+def restart(names: list[str], *, client, timeout: int | None = None) -> list[str]:
+    """Restart containers. Similar to ``docker restart [-t N]``."""
+    kw = {"timeout": timeout} if timeout is not None else {}
+    return _each(names, "restart", lambda c: c.restart(**kw), client)
+
+
+def kill(names: list[str], *, client, signal: str | None = None) -> list[str]:
+    """Send a signal (default KILL) to containers. Similar to ``docker kill [-s SIG]``."""
+    kw = {"signal": signal} if signal else {}
+    return _each(names, "kill", lambda c: c.kill(**kw), client)
+
+
+def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False, follow: bool = False,
+         say: Callable[[str], None] = print) -> str:
+    """Show a container's output. Similar to ``docker logs [--tail N] [-t] [-f]``.
+
+    With ``follow`` lines go to ``say`` as they arrive until the container stops or the user
+    interrupts (KeyboardInterrupt ends the stream quietly; the container keeps running).
+    Returns all text shown.
+    """
+    c = _get(name, client)
+    if tail is not None and tail != "all" and not str(tail).isdigit():
+        raise CommandError(f"'docker logs --tail' needs a number or 'all', got {tail!r}.")
+    kw = {"timestamps": timestamps, "tail": int(tail) if tail not in (None, "all") else "all"}
+    shown: list[str] = []
+    try:
+        if follow:
+            try:
+                for chunk in c.logs(stream=True, follow=True, **kw):
+                    text = chunk.decode(errors="replace").rstrip("\n")
+                    shown.append(text)
+                    say(text)
+            except KeyboardInterrupt:
+                pass
+        else:
+            text = c.logs(**kw).decode(errors="replace").rstrip("\n")
+            shown.append(text)
+            if text:
+                say(text)
+    except Exception as exc:
+        raise from_docker_error(exc, f"read the logs of {name}") from None
+    return "\n".join(shown)
+
+
+class ExecResult:
+    """What ``exec`` returns: ``exit_code`` and the ``output`` text (already shown while streaming)."""
+
+    def __init__(self, exit_code: int, output: str):
+        self.exit_code = exit_code
+        self.output = output
+
+    def __repr__(self) -> str:
+        return f"<exec exit code {self.exit_code}>"
+
+
+def exec_(name: str, command: list[str], *, client, env: list[str] | None = None, workdir: str | None = None,
+          user: str | None = None, detach: bool = False, say: Callable[[str], None] = print) -> ExecResult:
+    """Run a command in a running container. Similar to ``docker exec [-e] [-w] [-u] [-d]``.
+
+    Non-interactive: there is no stdin in a notebook (``-i``/``-t`` are accepted and ignored).
+    Output is passed to ``say`` as it arrives; the exit code is in the result.
+    """
+    if not command:
+        raise CommandError("'docker exec' needs a container and a command.")
+    c = _get(name, client)
+    api = client.api
+    try:
+        ex = api.exec_create(c.id, command, environment=env or None, workdir=workdir, user=user or "")
+        if detach:
+            api.exec_start(ex["Id"], detach=True)
+            return ExecResult(None, "")
+        shown, pending = [], ""
+        for chunk in api.exec_start(ex["Id"], stream=True):
+            pending += chunk.decode(errors="replace")
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                shown.append(line)
+                say(line)
+        if pending:
+            shown.append(pending)
+            say(pending)
+        code = api.exec_inspect(ex["Id"])["ExitCode"]
+    except Exception as exc:
+        raise from_docker_error(exc, f"exec in {name}") from None
+    return ExecResult(code, "\n".join(shown))

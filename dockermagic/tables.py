@@ -1,0 +1,32 @@
+"""A small list result: HTML table in notebooks, aligned text in a terminal, ``.to_frame()``."""
+
+from __future__ import annotations
+
+import html
+
+
+class Table:
+    """Rows (dicts) shown under ``columns``; used by images, volume ls, version, info."""
+
+    def __init__(self, columns: list[str], rows: list[dict]):
+        self.columns = columns
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+    def __repr__(self) -> str:
+        grid = [[c.upper() for c in self.columns]] + [[str(r.get(c, "")) for c in self.columns] for r in self.rows]
+        widths = [max(len(row[i]) for row in grid) for i in range(len(self.columns))]
+        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in grid)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in self.columns)
+                       + "</tr>" for r in self.rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

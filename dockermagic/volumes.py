@@ -1,0 +1,90 @@
+"""``docker volume …`` subcommands as plain functions taking ``client=``."""
+
+from __future__ import annotations
+
+from .client import default_labels
+from .errors import CommandError, from_docker_error
+from .grammar import flag, parse
+from .inspecting import InspectResult
+from .tables import Table
+
+
+def create(name: str | None = None, *, client, driver: str = "local", labels: list[str] | None = None,
+           opts: list[str] | None = None):
+    """Create a volume. Similar to ``docker volume create``; carries default_labels()."""
+    all_labels = dict(default_labels())
+    for item in labels or []:
+        k, _, v = item.partition("=")
+        all_labels[k] = v
+    driver_opts = dict(o.partition("=")[::2] for o in opts or [])
+    try:
+        return client.volumes.create(name, driver=driver, labels=all_labels, driver_opts=driver_opts or None)
+    except Exception as exc:
+        raise from_docker_error(exc, f"create volume {name or ''}".strip()) from None
+
+
+def ls(*, client, filters: list[str] | None = None) -> Table:
+    """List volumes. Similar to ``docker volume ls [-f key=value]``."""
+    by_key: dict[str, list[str]] = {}
+    for f in filters or []:
+        k, eq, v = f.partition("=")
+        if not eq:
+            raise CommandError(f"The filter {f!r} must look like key=value.")
+        by_key.setdefault(k, []).append(v)
+    try:
+        vols = client.api.volumes(filters=by_key or None).get("Volumes") or []
+    except Exception as exc:
+        raise from_docker_error(exc, "list volumes") from None
+    return Table(["driver", "name", "mountpoint"],
+                 [{"driver": v["Driver"], "name": v["Name"], "mountpoint": v.get("Mountpoint", "")} for v in vols])
+
+
+def inspect(names: list[str], *, client) -> InspectResult:
+    """Similar to ``docker volume inspect``."""
+    if not names:
+        raise CommandError("'docker volume inspect' needs at least one volume.")
+    out = []
+    for n in names:
+        try:
+            out.append(client.api.inspect_volume(n))
+        except Exception as exc:
+            raise from_docker_error(exc, f"inspect volume {n}") from None
+    return InspectResult(out)
+
+
+def rm(names: list[str], *, client, force: bool = False) -> list[str]:
+    """Similar to ``docker volume rm [-f]``."""
+    if not names:
+        raise CommandError("'docker volume rm' needs at least one volume.")
+    for n in names:
+        try:
+            client.api.remove_volume(n, force=force)
+        except Exception as exc:
+            raise from_docker_error(exc, f"remove volume {n}") from None
+    return names
+
+
+def volume_command(argv: list[str], *, client):
+    """Route ``volume SUB …`` words to the functions above."""
+    if not argv:
+        raise CommandError("'docker volume' needs a subcommand: create, ls, inspect, rm.")
+    sub, rest = argv[0], argv[1:]
+    if sub == "create":
+        p = parse("volume create", rest, [flag("driver", "-d", "--driver", value=True),
+                                          flag("labels", "--label", repeat=True),
+                                          flag("opts", "-o", "--opt", repeat=True),
+                                          flag("name", "--name", value=True)])
+        if len(p.args) > 1 or (p.args and "name" in p.flags):
+            raise CommandError("'docker volume create' takes at most one volume name.")
+        name = p.flags.pop("name", None) or (p.args[0] if p.args else None)
+        return create(name, client=client, **p.flags)
+    if sub in ("ls", "list"):
+        p = parse("volume ls", rest, [flag("filters", "-f", "--filter", repeat=True), flag("quiet", "-q", "--quiet")])
+        t = ls(client=client, filters=p.flags.get("filters"))
+        return [r["name"] for r in t.rows] if p.flags.get("quiet") else t
+    if sub == "inspect":
+        return inspect(parse("volume inspect", rest, []).args, client=client)
+    if sub in ("rm", "remove"):
+        p = parse("volume rm", rest, [flag("force", "-f", "--force")])
+        return rm(p.args, client=client, **p.flags)
+    raise CommandError(f"'docker volume {sub}' is not supported.")
