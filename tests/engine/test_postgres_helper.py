@@ -119,3 +119,73 @@ def test_failed_load_leaves_the_old_table(pg, tmp_path):
     with pg.connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM trips")
         assert cur.fetchone() == (22792,)
+
+
+def test_gz_append_and_fail(pg, tmp_path):
+    import gzip
+
+    from dockermagic.errors import LoadError
+
+    gz = tmp_path / "yellow.csv.gz"
+    gz.write_bytes(gzip.compress(YELLOW_HEAD.read_bytes()))
+    assert load_csv(gz, "yellow", conn_or_server=pg).rows == 22792
+    assert load_csv(gz, "yellow", conn_or_server=pg, if_exists="append").rows == 22792
+    with pytest.raises(LoadError, match="The table yellow already exists and if_exists='fail'"):
+        load_csv(gz, "yellow", conn_or_server=pg, if_exists="fail")
+    with pg.connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM yellow")
+        assert cur.fetchone() == (2 * 22792,)
+
+
+def test_container_killed_mid_load_then_rerun_gives_exactly_the_source_rows(client, pg, tmp_path, monkeypatch):
+    import psycopg2
+
+    from dockermagic import loader
+
+    small = tmp_path / "first1000.csv"
+    small.write_text("".join(YELLOW_HEAD.read_text().splitlines(keepends=True)[:1001]))
+    assert load_csv(small, "trips", conn_or_server=pg).rows == 1000
+
+    real_open = loader._open
+
+    class KillsTheServer:
+        """Hands COPY a chunk, then kills the Postgres container before the next one."""
+
+        def __init__(self, path):
+            self.fh, self.reads = real_open(path), 0
+
+        def read(self, size=-1):
+            self.reads += 1
+            if self.reads == 2:
+                client.api.kill(pg.name)
+            return self.fh.read(min(size, 64 * 1024))
+
+        def readline(self, *a):
+            return self.fh.readline(*a)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+    monkeypatch.setattr(loader, "_open", KillsTheServer)
+    with pytest.raises(psycopg2.Error):
+        load_csv(YELLOW_HEAD, "trips", conn_or_server=pg)
+    monkeypatch.setattr(loader, "_open", real_open)
+
+    again = start_postgres(pg.name, port=pg.port, password=pg.password, client=client)
+    assert again.reused
+    with again.connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM trips")
+        assert cur.fetchone() == (1000,), "the interrupted load changed nothing"
+    assert load_csv(YELLOW_HEAD, "trips", conn_or_server=again).rows == 22792
+    with again.connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM trips")
+        assert cur.fetchone() == (22792,)
+
+
+def test_never_ready_shows_the_last_log_lines(client, images, cleanup, port_5433):
+    # The official image (and the stand-in) refuses to start without a superuser password.
+    with pytest.raises(PostgresError, match="(?s)exited.*superuser password is not specified"):
+        start_postgres(cleanup.name("pgnopw"), password="", port=port_5433, client=client, timeout=20)
