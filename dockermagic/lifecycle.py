@@ -81,14 +81,15 @@ def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False
 
 
 class ExecResult:
-    """What ``exec`` returns: ``exit_code`` and the ``output`` text (already shown while streaming)."""
+    """What ``exec`` returns: ``exit_code`` (None when detached or interrupted) and the ``output``
+    text (already shown while streaming)."""
 
     def __init__(self, exit_code: int, output: str):
         self.exit_code = exit_code
         self.output = output
 
     def __repr__(self) -> str:
-        return f"<exec exit code {self.exit_code}>"
+        return "<exec still running>" if self.exit_code is None else f"<exec exit code {self.exit_code}>"
 
 
 def exec_(name: str, command: list[str], *, client, env: list[str] | None = None, workdir: str | None = None,
@@ -108,12 +109,18 @@ def exec_(name: str, command: list[str], *, client, env: list[str] | None = None
             api.exec_start(ex["Id"], detach=True)
             return ExecResult(None, "")
         shown, pending = [], ""
-        for chunk in api.exec_start(ex["Id"], stream=True):
-            pending += chunk.decode(errors="replace")
-            *lines, pending = pending.split("\n")
-            for line in lines:
-                shown.append(line)
-                say(line)
+        try:
+            for chunk in api.exec_start(ex["Id"], stream=True):
+                pending += chunk.decode(errors="replace")
+                *lines, pending = pending.split("\n")
+                for line in lines:
+                    shown.append(line)
+                    say(line)
+        except KeyboardInterrupt:
+            # The engine has no call to stop an exec'd process; it runs on inside the container.
+            say(f"Stopped following: the command may still run inside {name}; "
+                f"%docker restart {name} ends it.")
+            return ExecResult(None, "\n".join(shown))
         if pending:
             shown.append(pending)
             say(pending)

@@ -165,6 +165,17 @@ ROUTES = {"build": _build, "compose": _compose, "dashboard": _dashboard, "ps": _
           "version": _bare("version", system.version), "info": _bare("info", system.info)}
 
 
+def usage() -> str:
+    """The ``%docker?`` text: the subcommands wired up, from ROUTES."""
+    single = sorted(k for k in ROUTES if " " not in k)
+    managed = sorted(k for k in ROUTES if " " in k)
+    return ("Run docker CLI commands through the engine API, e.g. ``%docker ps -a``.\n\n"
+            "A %%docker cell takes one command per line (``\\`` continues, ``#`` comments, a leading\n"
+            "``docker`` is optional). Only $(pwd), ${PWD}, $PWD and ~ are expanded.\n\n"
+            f"Subcommands: {', '.join(single)}.\nManagement forms: {', '.join(managed)}.\n"
+            "network: create, ls, inspect, connect, disconnect, rm. volume: create, ls, inspect, rm.\n")
+
+
 @magics_class
 class DockerMagics(Magics):
     @no_var_expand
@@ -186,3 +197,6 @@ class DockerMagics(Magics):
             return result
         except DockerMagicError as exc:
             raise UsageError(str(exc)) from None
+
+
+DockerMagics.docker.__doc__ = usage()

@@ -240,3 +240,26 @@ def test_images_version_info(ip, client, images):
     assert {r["key"]: r["value"] for r in i.rows}["ServerVersion"] == client.info()["ServerVersion"]
     with pytest.raises(UsageError, match="no arguments"):
         ip.run_line_magic("docker", "version extra")
+
+
+def test_exec_interrupt_stops_following(client, cleanup, images):
+    from dockermagic.lifecycle import exec_
+
+    c = client.containers.run("debian:bookworm", ["sleep", "60"], detach=True, labels=cleanup.labels)
+    cleanup.container(c)
+    said = []
+
+    def say(line):
+        said.append(line)
+        if line == "go":
+            raise KeyboardInterrupt
+
+    r = exec_(c.id, ["sh", "-c", "echo go; sleep 30"], client=client, say=say)
+    assert r.exit_code is None and repr(r) == "<exec still running>"
+    assert said[0] == "go" and "still run" in said[-1]
+
+
+def test_usage_lists_the_subcommands(ip):
+    doc = ip.find_line_magic("docker").__doc__
+    for sub in ("exec", "logs", "inspect", "volume", "images", "version", "info", "container rm"):
+        assert sub in doc
