@@ -12,6 +12,7 @@ import html
 import socket
 import time
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import docker
 
@@ -40,7 +41,8 @@ class PostgresServer:
     @property
     def url(self) -> str:
         """SQLAlchemy URL; psycopg2 named explicitly (SQLAlchemy 2.1 defaults to psycopg v3)."""
-        return f"postgresql+psycopg2://{self.user}:{self.password}@{self.host}:{self.port}/{self.db}"
+        user, password = quote(self.user, safe=""), quote(self.password, safe="")
+        return f"postgresql+psycopg2://{user}:{password}@{self.host}:{self.port}/{self.db}"
 
     def __repr__(self) -> str:
         how = "reused" if self.reused else "started"

@@ -189,3 +189,20 @@ def test_never_ready_shows_the_last_log_lines(client, images, cleanup, port_5433
     # The official image (and the stand-in) refuses to start without a superuser password.
     with pytest.raises(PostgresError, match="(?s)exited.*superuser password is not specified"):
         start_postgres(cleanup.name("pgnopw"), password="", port=port_5433, client=client, timeout=20)
+
+
+def test_named_volume_keeps_data_across_recreate_and_other_volume_is_refused(client, images, cleanup, port_5433, tmp_path):
+    name, volume = cleanup.name("pgvol"), cleanup.name("pgdata")
+    server = start_postgres(name, volume=volume, password="p@ss:w/rd", port=port_5433, client=client)
+    assert "p@ss" not in repr(server) and "p%40ss%3Aw%2Frd" not in repr(server)
+    with server.engine().begin() as sa:  # the URL quotes the password's special characters
+        sa.exec_driver_sql("CREATE TABLE kept (x int); INSERT INTO kept VALUES (1)")
+    assert client.volumes.get(volume).attrs["Labels"].get("org.dockermagic.created-by") == "dockermagic"
+    with pytest.raises(PostgresError, match=f"volume '{volume}' \\(wanted '{tmp_path}'\\)"):
+        start_postgres(name, volume=str(tmp_path), password="p@ss:w/rd", port=port_5433, client=client)
+    server.remove()
+    again = start_postgres(name, volume=volume, password="p@ss:w/rd", port=port_5433, client=client)
+    assert not again.reused
+    with again.connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT x FROM kept")
+        assert cur.fetchone() == (1,)
