@@ -27,7 +27,17 @@ def _list_row(c: dict[str, Any]) -> dict[str, Any]:
         "ports": sorted(set(ports)),
         "networks": sorted(nets),
         "ips": [n.get("IPAddress") for n in nets.values() if n.get("IPAddress")],
+        "full_id": c["Id"],
+        "labels": c.get("Labels") or {},
     }
+
+
+def template_fields(row: dict[str, Any], *, no_trunc: bool = False) -> dict[str, Any]:
+    """The names ``docker ps --format`` templates use (``{{.ID}}``, ``{{.Names}}``, …) for a row."""
+    return {"ID": row["full_id"] if no_trunc else row["id"], "Names": row["name"], "Image": row["image"],
+            "Command": f'"{row["command"]}"', "State": row["state"], "Status": row["status"],
+            "Ports": ", ".join(row["ports"]), "Networks": ",".join(row["networks"]),
+            "Labels": ",".join(f"{k}={v}" for k, v in sorted(row["labels"].items()))}
 
 
 class ContainerList:

@@ -14,7 +14,7 @@ from .. import containers
 from ..commandline import split_commands
 from ..errors import CommandError, DockerMagicError
 from ..grammar import PS_FLAGS, RUN_FLAGS, flag, parse
-from .. import inspecting, lifecycle, networks, running, system, volumes
+from .. import formatting, inspecting, lifecycle, networks, running, system, volumes
 
 
 def _ps(argv, client):
@@ -23,11 +23,15 @@ def _ps(argv, client):
         raise CommandError(f"'docker ps' takes no arguments, got {' '.join(p.args)}.")
     if p.flags.get("watch"):
         return _lazy("widgets", "ContainersView", "docker ps --watch")(client=client)
-    unsupported = [k for k in ("quiet", "format", "no_trunc") if k in p.flags]
-    if unsupported:
-        raise CommandError(f"'docker ps' flag(s) not implemented yet: {', '.join(unsupported)}.")
     last = int(p.flags["last"]) if "last" in p.flags else None
-    return containers.ps(client=client, all=p.flags.get("all", False), filters=p.flags.get("filter"), last=last)
+    result = containers.ps(client=client, all=p.flags.get("all", False), filters=p.flags.get("filter"), last=last)
+    no_trunc = p.flags.get("no_trunc", False)
+    if p.flags.get("quiet"):
+        return formatting.Lines([r["full_id"] if no_trunc else r["id"] for r in result.rows])
+    if "format" in p.flags:
+        return formatting.render(p.flags["format"],
+                                 [containers.template_fields(r, no_trunc=no_trunc) for r in result.rows])
+    return result
 
 
 def _run(argv, client):
@@ -100,22 +104,33 @@ def _exec(argv, client):
 
 
 def _inspect(argv, client):
-    p = parse("inspect", argv, [flag("type", "--type", value=True)])
-    return inspecting.inspect(p.args, client=client, **p.flags)
+    p = parse("inspect", argv, [flag("type", "--type", value=True), flag("format", "-f", "--format", value=True)])
+    fmt = p.flags.pop("format", None)
+    result = inspecting.inspect(p.args, client=client, **p.flags)
+    return formatting.render(fmt, result.data) if fmt else result
 
 
 def _typed_inspect(kind):
     def route(argv, client):
-        return inspecting.inspect(parse(f"{kind} inspect", argv, []).args, client=client, type=kind)
+        p = parse(f"{kind} inspect", argv, [flag("format", "-f", "--format", value=True)])
+        result = inspecting.inspect(p.args, client=client, type=kind)
+        return formatting.render(p.flags["format"], result.data) if "format" in p.flags else result
     return route
 
 
 def _images(argv, client):
-    p = parse("images", argv, [flag("all", "-a", "--all"), flag("quiet", "-q", "--quiet")])
+    p = parse("images", argv, [flag("all", "-a", "--all"), flag("quiet", "-q", "--quiet"),
+                               flag("format", "--format", value=True)])
     if len(p.args) > 1:
         raise CommandError("'docker images' takes at most one REPOSITORY[:TAG].")
     t = system.images(client=client, all=p.flags.get("all", False), name=p.args[0] if p.args else None)
-    return sorted({r["image_id"] for r in t.rows}) if p.flags.get("quiet") else t
+    if p.flags.get("quiet"):
+        return formatting.Lines(list(dict.fromkeys(r["image_id"] for r in t.rows)))
+    if "format" in p.flags:
+        return formatting.render(p.flags["format"], [
+            {"Repository": r["repository"], "Tag": r["tag"], "ID": r["image_id"], "CreatedAt": r["created"],
+             "Size": r["size"]} for r in t.rows])
+    return t
 
 
 def _bare(cmd, fn):

@@ -263,3 +263,25 @@ def test_usage_lists_the_subcommands(ip):
     doc = ip.find_line_magic("docker").__doc__
     for sub in ("exec", "logs", "inspect", "volume", "images", "version", "info", "container rm"):
         assert sub in doc
+
+
+def test_format_and_quiet_for_ps_images_inspect(ip, client, cleanup, images):
+    name = cleanup.name("dm-fmt")
+    c = client.containers.run("debian:bookworm", ["sleep", "60"], name=name, detach=True,
+                              labels=cleanup.labels, environment=["API_TOKEN=tok123"])
+    cleanup.container(c)
+    out = ip.run_line_magic("docker", f"ps --filter name={name} --format '{{{{.Names}}}}\\t{{{{.State}}}}'")
+    assert out.lines == [f"{name}\trunning"]
+    assert ip.run_line_magic("docker", f"ps -q --no-trunc --filter name={name}").lines == [c.id]
+    assert ip.run_line_magic("docker", f"ps -q --filter name={name}").lines == [c.id[:12]]
+    ip_addr = client.api.inspect_container(c.id)["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
+    out = ip.run_line_magic("docker", f"inspect -f '{{{{range .NetworkSettings.Networks}}}}{{{{.IPAddress}}}}"
+                                      f"{{{{end}}}}' {name}")
+    assert out.lines == [ip_addr]
+    env = ip.run_line_magic("docker", f"inspect --format '{{{{json .Config.Env}}}}' {name}")
+    assert "API_TOKEN=" in repr(env) and "tok123" not in repr(env)
+    assert "tok123" not in repr(ip.run_line_magic("docker", f"inspect --format json {name}"))
+    tags = ip.run_line_magic("docker", "images debian --format '{{.Repository}}:{{.Tag}}'")
+    assert "debian:bookworm" in tags.lines
+    with pytest.raises(UsageError, match="not supported"):
+        ip.run_line_magic("docker", f"inspect -f '{{{{if .State}}}}x{{{{end}}}}' {name}")

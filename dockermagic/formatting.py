@@ -1,0 +1,99 @@
+"""``--format`` for ps, images and inspect: a small subset of Go templates, or ``json``.
+
+Supported: ``{{.Field}}`` and dotted paths (``{{.State.Status}}``, ``{{.Config.Labels}}``),
+``{{json .X}}`` / ``{{json .}}``, ``{{range .X}}…{{end}}`` (over a map's values or a list,
+with ``.`` bound to each item), literal text and ``\\t``/``\\n``; the word ``table`` at the
+start is dropped. Anything else raises CommandError naming the action.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .errors import CommandError
+
+_ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
+
+
+class Lines:
+    """Formatted output, one line per object: printed plainly, ``.lines`` for code."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __iter__(self):
+        return iter(self.lines)
+
+    def __repr__(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _lookup(obj, path: str):
+    if path == ".":
+        return obj
+    for part in path.strip(".").split("."):
+        if isinstance(obj, dict):
+            obj = obj.get(part)
+        else:
+            return None
+    return obj
+
+
+def _text(v) -> str:
+    if v is None:
+        return "<no value>"
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, (dict, list)):
+        return json.dumps(v) if isinstance(v, dict) else " ".join(map(_text, v))
+    return str(v)
+
+
+def _render(tokens: list, obj, i: int = 0, stop_at_end: bool = False):
+    out = []
+    while i < len(tokens):
+        kind, val = tokens[i]
+        i += 1
+        if kind == "text":
+            out.append(val)
+        elif val == "end":
+            if stop_at_end:
+                return "".join(out), i
+            raise CommandError("The --format template has an {{end}} without {{range}}.")
+        elif val.startswith("range "):
+            items = _lookup(obj, val[6:].strip())
+            items = list(items.values()) if isinstance(items, dict) else list(items or [])
+            body_end = None
+            for item in items or [None]:
+                text, body_end = _render(tokens, item, i, stop_at_end=True)
+                if item is not None:
+                    out.append(text)
+            i = body_end
+        elif val.startswith("json "):
+            out.append(json.dumps(_lookup(obj, val[5:].strip())))
+        elif val.startswith("."):
+            out.append(_text(_lookup(obj, val)))
+        else:
+            raise CommandError(f"The --format action {{{{{val}}}}} is not supported (fields, json, range only).")
+    if stop_at_end:
+        raise CommandError("The --format template has a {{range}} without {{end}}.")
+    return "".join(out), i
+
+
+def render(template: str, objects: list[dict]) -> Lines:
+    """Apply ``template`` to each object, like ``docker … --format``; ``json`` → one JSON per line."""
+    if template.strip() == "json":
+        return Lines([json.dumps(o, default=str) for o in objects])
+    template = template.removeprefix("table").lstrip() if template.startswith("table ") else template
+    template = template.replace("\\t", "\t").replace("\\n", "\n")
+    tokens, pos = [], 0
+    for m in _ACTION.finditer(template):
+        tokens.append(("text", template[pos:m.start()]))
+        tokens.append(("action", m.group(1)))
+        pos = m.end()
+    tokens.append(("text", template[pos:]))
+    return Lines([_render(tokens, o)[0] for o in objects])
