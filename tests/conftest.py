@@ -137,10 +137,15 @@ def host_port_lock(port: int):
 
 
 @pytest.fixture
-def port_5433():
-    """Host port 5433, as the tutorial uses it, held by this test alone."""
+def port_5433(cleanup):
+    """Host port 5433, as the tutorial uses it, held by this test alone.
+
+    The test's objects are removed before the lock is let go: pytest tears fixtures down
+    in reverse order, so otherwise the next test could find 5433 still published.
+    """
     with host_port_lock(5433) as port:
         yield port
+        cleanup.cleanup()
 
 
 @pytest.fixture(scope="session")
