@@ -42,11 +42,64 @@ def bind_volumes(specs: list[str], *, cwd: str) -> dict[str, dict[str, str]]:
     return out
 
 
+def read_env_files(paths: list[str], *, cwd: str) -> list[str]:
+    """``--env-file`` contents: ``NAME=value`` lines, ``#`` comments and blanks skipped, bare names from os.environ."""
+    out = []
+    for path in paths:
+        full = os.path.join(cwd, os.path.expanduser(path))
+        try:
+            with open(full, encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+        except OSError as exc:
+            raise CommandError(f"The env file {path!r} cannot be read: {exc.strerror}.") from None
+        for line in lines:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                out.append(line if "=" in line else f"{line}={os.environ.get(line, '')}")
+    return out
+
+
+def parse_mount(spec: str, *, cwd: str):
+    """``--mount type=bind|volume|tmpfs,source=…,target=…[,readonly]`` → docker.types.Mount."""
+    from docker.types import Mount
+
+    fields = {}
+    for part in spec.split(","):
+        k, eq, v = part.partition("=")
+        fields[k.strip()] = v if eq else "true"
+    target = fields.get("target") or fields.get("destination") or fields.get("dst")
+    if not target:
+        raise CommandError(f"The mount {spec!r} needs target=PATH.")
+    kind = fields.get("type", "volume")
+    if kind not in ("bind", "volume", "tmpfs"):
+        raise CommandError(f"The mount type {kind!r} is not one of bind, volume, tmpfs.")
+    source = fields.get("source") or fields.get("src")
+    if kind == "bind":
+        if not source:
+            raise CommandError(f"The bind mount {spec!r} needs source=PATH.")
+        source = os.path.abspath(os.path.join(cwd, os.path.expanduser(source)))
+    readonly = fields.get("readonly", fields.get("ro", "false")).lower() in ("true", "1")
+    return Mount(target, source, type=kind, read_only=readonly)
+
+
+def parse_restart(policy: str) -> dict:
+    """``--restart no|always|unless-stopped|on-failure[:N]`` → SDK ``restart_policy``."""
+    name, _, count = policy.partition(":")
+    if name not in ("no", "always", "unless-stopped", "on-failure") or (count and not count.isdigit()):
+        raise CommandError(f"The restart policy {policy!r} is not no, always, unless-stopped or on-failure[:N].")
+    out = {"Name": "" if name == "no" else name}
+    if count:
+        out["MaximumRetryCount"] = int(count)
+    return out
+
+
 def run(image: str, command: list[str] | None = None, *, client, detach: bool = False,
         name: str | None = None, env: list[str] | None = None, publish: list[str] | None = None,
         volume: list[str] | None = None, network: str | None = None, label: list[str] | None = None,
         rm: bool = False, workdir: str | None = None, user: str | None = None,
-        hostname: str | None = None, cwd: str | None = None,
+        hostname: str | None = None, cwd: str | None = None, env_file: list[str] | None = None,
+        publish_all: bool = False, mount: list[str] | None = None, network_alias: list[str] | None = None,
+        entrypoint: str | None = None, restart: str | None = None, init: bool = False,
         say: Callable[[str], None] = print):
     """Create and start a container. Similar to ``docker run``.
 
@@ -60,7 +113,25 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     notice = imagekit.standin_notice(image, client=client)
     if notice:
         say(notice)
-    environment = [e if "=" in e else f"{e}={os.environ.get(e, '')}" for e in env or []]
+    cwd = cwd or os.getcwd()
+    environment = read_env_files(env_file or [], cwd=cwd)
+    environment += [e if "=" in e else f"{e}={os.environ.get(e, '')}" for e in env or []]
+    if network_alias and not network:
+        raise CommandError("'docker run --network-alias' needs --network (a user-defined network).")
+    extra = {}
+    if mount:
+        extra["mounts"] = [parse_mount(m, cwd=cwd) for m in mount]
+    if restart:
+        extra["restart_policy"] = parse_restart(restart)
+    if entrypoint is not None:
+        extra["entrypoint"] = entrypoint
+    if init:
+        extra["init"] = True
+    if publish_all:
+        extra["publish_all_ports"] = True
+    if network_alias:
+        # Aliases live in the endpoint config of that one network (what the CLI sends too).
+        extra["networking_config"] = {network: client.api.create_endpoint_config(aliases=network_alias)}
     labels = dict(default_labels())
     for item in label or []:
         k, _, v = item.partition("=")
@@ -68,9 +139,9 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     try:
         container = client.containers.run(
             image, command or None, detach=True, name=name, environment=environment,
-            ports=publish_ports(publish or []), volumes=bind_volumes(volume or [], cwd=cwd or os.getcwd()),
+            ports=publish_ports(publish or []), volumes=bind_volumes(volume or [], cwd=cwd),
             network=network, labels=labels, auto_remove=rm, working_dir=workdir, user=user,
-            hostname=hostname)
+            hostname=hostname, **extra)
     except Exception as exc:
         raise from_docker_error(exc, f"run {image}") from None
     if not detach:

@@ -41,7 +41,8 @@ def _run(argv, client):
     if not p.args:
         raise CommandError("'docker run' needs an image.")
     done = {"detach", "name", "env", "publish", "volume", "network", "label", "rm", "workdir", "user",
-            "hostname", "interactive", "tty"}
+            "hostname", "interactive", "tty", "env_file", "publish_all", "mount", "network_alias",
+            "entrypoint", "restart", "init"}
     unsupported = sorted(set(p.flags) - done)
     if unsupported:
         raise CommandError(f"'docker run' flag(s) not implemented yet: {', '.join(unsupported)}.")

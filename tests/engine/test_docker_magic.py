@@ -285,3 +285,38 @@ def test_format_and_quiet_for_ps_images_inspect(ip, client, cleanup, images):
     assert "debian:bookworm" in tags.lines
     with pytest.raises(UsageError, match="not supported"):
         ip.run_line_magic("docker", f"inspect -f '{{{{if .State}}}}x{{{{end}}}}' {name}")
+
+
+def test_run_more_flags(ip, client, cleanup, images, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app.env").write_text("# settings\nMODE=dev\n\nAPI_KEY=k3y\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "hello.txt").write_text("hi from host\n")
+    net, vol = cleanup.name("dm-rnet"), cleanup.name("dm-rvol")
+    name, peer = cleanup.name("dm-rflags"), cleanup.name("dm-rpeer")
+    ip.run_cell_magic("docker", "", f"""network create {net}
+docker run -d --name {name} --env-file app.env --entrypoint sleep --restart on-failure:2 --init -P \\
+  --mount type=bind,source=./data,target=/data,readonly --mount type=volume,source={vol},target=/vol \\
+  --network {net} --network-alias db-alias debian:bookworm 60
+docker run -d --name {peer} --network {net} debian:bookworm sleep 60
+""")
+    cleanup.network(net)
+    c = client.containers.get(name)
+    cleanup.container(c)
+    cleanup.container(client.containers.get(peer))
+    cleanup.volume(vol)
+    cfg, host = c.attrs["Config"], c.attrs["HostConfig"]
+    assert "MODE=dev" in cfg["Env"] and "API_KEY=k3y" in cfg["Env"]
+    assert cfg["Entrypoint"] == ["sleep"] and cfg["Cmd"] == ["60"]
+    assert host["RestartPolicy"] == {"Name": "on-failure", "MaximumRetryCount": 2}
+    assert host["Init"] is True and host["PublishAllPorts"] is True
+    code, out = c.exec_run(["cat", "/data/hello.txt"])
+    assert code == 0 and out.decode() == "hi from host\n"
+    assert c.exec_run(["touch", "/data/x"])[0] != 0  # read-only bind
+    assert any(m["Type"] == "volume" and m["Name"] == vol for m in c.attrs["Mounts"])
+    code, out = client.containers.get(peer).exec_run(["getent", "hosts", "db-alias"])
+    assert code == 0 and out.decode().split()[0] == c.attrs["NetworkSettings"]["Networks"][net]["IPAddress"]
+    for bad, msg in (("--restart sometimes", "restart policy"), ("--mount type=bind,target=/x", "source"),
+                     ("--env-file missing.env", "missing.env"), ("--network-alias x", "--network")):
+        with pytest.raises(UsageError, match=msg):
+            ip.run_line_magic("docker", f"run -d {bad} debian:bookworm true")
