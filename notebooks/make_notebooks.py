@@ -213,15 +213,12 @@ zones.to_sql("nb02_zones", db, if_exists="replace", index=False)
 pd.read_sql("SELECT * FROM nb02_zones ORDER BY zone_id", db)
 """),
     md("""
-The same database from inside the container with `psql`, the Postgres command-line client that ships
-in the image (through the Python SDK here; `%docker exec` is not available yet):
+The same database from inside the container: `docker exec` runs a command in a running container,
+here `psql`, the Postgres command-line client that ships in the image. In a terminal you would write
+`docker exec -it nb02-postgres psql ...` and type queries; a notebook has no terminal, so pass the
+query with `-c` instead.
 """),
-    code("""
-result = engine.containers.get("nb02-postgres").exec_run(
-    ["psql", "-U", "root", "-d", "ny_taxi", "-c", "SELECT count(*) FROM nb02_zones"])
-print(result.output.decode())
-assert result.exit_code == 0
-"""),
+    code('%docker exec nb02-postgres psql -U root -d ny_taxi -c "SELECT count(*) FROM nb02_zones"'),
     md("""
 ## The data outlives the container
 
@@ -231,7 +228,7 @@ live in the host folder, the new container finds the table.
     code("""
 db.dispose()
 %docker stop nb02-postgres
-engine.containers.get("nb02-postgres").remove(v=True)
+%docker rm -v nb02-postgres
 print("Folder still there:", sorted(p.name for p in DATA_DIR.iterdir())[:5], "...")
 """),
     code(r"""
@@ -280,6 +277,8 @@ remove_data_dir()
 
 def port_free(port=5433):
     with socket.socket() as s:
+        # SO_REUSEADDR: closed connections linger in TIME_WAIT on this port; only a listener counts.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True
@@ -290,7 +289,7 @@ def port_free(port=5433):
 deadline = time.monotonic() + 10
 while not port_free() and time.monotonic() < deadline:
     time.sleep(0.5)
-holders = [c.name for c in engine.containers.list()
+holders = [c.name for c in engine.containers.list(all=True)
            if any(b.get("HostPort") == "5433" for b in sum((v or [] for v in c.ports.values()), []))]
 assert not any(h.startswith("nb02-") for h in holders), f"This notebook still holds port 5433: {holders}"
 assert port_free() or holders, "Host port 5433 is still taken, by something outside Docker."
@@ -336,8 +335,9 @@ print("host interface:", bridge["Options"]["com.docker.network.bridge.name"])
 print("subnet:        ", bridge["IPAM"]["Config"][0]["Subnet"])
 a = engine.containers.get("nb06-a")
 print("nb06-a address:", a.attrs["NetworkSettings"]["Networks"]["bridge"]["IPAddress"])
-print("inside nb06-a: ", a.exec_run(["ls", "/sys/class/net"]).output.decode().split())
 """),
+    md("Inside the container, the network interfaces are `lo` and `eth0` — the container's end of the veth pair:"),
+    code("%docker exec nb06-a ls /sys/class/net"),
     md("""
 That address exists only on the host's virtual switch: another machine cannot reach it, and neither
 can anything outside the host. To let the outside in, `-p HOST_PORT:CONTAINER_PORT` (notebook 2) asks
@@ -357,24 +357,24 @@ bridge does not do that.
 run -d --name nb06-b --network nb06-user-defined-bridge debian:bookworm sleep 600
 run -d --name nb06-c --network nb06-user-defined-bridge debian:bookworm sleep 600
 """),
-    md("`nb06-c` looks up `nb06-b` by name (`getent hosts` asks the resolver; through the Python SDK, as `%docker exec` is not available yet):"),
-    code("""
-def lookup(container, name):
-    r = engine.containers.get(container).exec_run(["getent", "hosts", name])
-    return r.exit_code, r.output.decode().strip()
-
-
-print("from nb06-c:", lookup("nb06-c", "nb06-b"))
-print("from nb06-a:", lookup("nb06-a", "nb06-b"), "<- default bridge: no name resolution")
-"""),
+    md("`nb06-c` looks up `nb06-b` by name (`getent hosts` asks the container's resolver):"),
+    code("%docker exec nb06-c getent hosts nb06-b"),
+    md("`nb06-a`, on the default bridge, cannot: no output, exit code 2 (not found)."),
+    code("%docker exec nb06-a getent hosts nb06-b"),
     md("`network connect` plugs a running container into another network; `nb06-a` gets a second interface and can now resolve `nb06-b`."),
     code("%docker network connect nb06-user-defined-bridge nb06-a"),
-    code('print("from nb06-a:", lookup("nb06-a", "nb06-b"))'),
+    code("%docker exec nb06-a getent hosts nb06-b"),
     code("%docker network ls"),
     code("%docker network inspect nb06-user-defined-bridge"),
     md("## Self-check"),
     code("""
 import ipaddress
+
+
+def lookup(container, name):
+    r = engine.containers.get(container).exec_run(["getent", "hosts", name])
+    return r.exit_code, r.output.decode().strip()
+
 
 net = engine.networks.get(NET)
 cfg = net.attrs["IPAM"]["Config"][0]
@@ -402,6 +402,8 @@ print("Removed this notebook's containers and network.")
 
 def write(name, cells):
     nb = new_notebook(cells=cells)
+    for i, cell in enumerate(nb.cells):  # stable ids: regenerating leaves unchanged notebooks unchanged
+        cell.id = f"{name[:2]}-{i:02d}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, HERE / name)
 
