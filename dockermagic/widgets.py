@@ -14,6 +14,7 @@ import ipywidgets as w
 
 from .client import get_client
 from .events import RESYNC, EventWatcher
+from .secrets import mask_url
 from .summary import container_networks, container_row, network_row, published_ports
 
 __all__ = ["ContainersView", "NetworksView", "Dashboard"]
@@ -33,8 +34,34 @@ class ContainersView(w.VBox):
         self._rows: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self.table = w.HTML()
-        super().__init__([self.table], **kwargs)
+        # Actions apply to the container picked here (one set of buttons, not one per row, so a
+        # refresh only rewrites the table's HTML instead of rebuilding widgets).
+        self.pick = w.Dropdown(description="container", options=[])
+        self.buttons = {a: w.Button(description=a) for a in ("stop", "start", "remove", "logs")}
+        for action, button in self.buttons.items():
+            button.on_click(lambda _b, a=action: self.act(a))
+        self.logs = w.HTML()
+        super().__init__([self.table, w.HBox([self.pick, *self.buttons.values()]), self.logs], **kwargs)
         self._watcher = EventWatcher(self._on_event, client=self._client)
+
+    def act(self, action: str, name: str | None = None) -> None:
+        """Run a row action (stop/start/remove/logs) on `name` (default: the picked container)."""
+        name = name or self.pick.value
+        if not name:
+            return
+        try:
+            c = self._client.containers.get(name)
+            if action == "stop":
+                c.stop(timeout=2)
+            elif action == "start":
+                c.start()
+            elif action == "remove":
+                c.remove(force=True)
+            elif action == "logs":
+                text = mask_url(c.logs(tail=50).decode(errors="replace"))
+                self.logs.value = f"<pre>{html.escape(text)}</pre>"
+        except Exception as exc:  # shown in the widget, one sentence: a click has no traceback to read
+            self.logs.value = f"<b>{html.escape(action)} {html.escape(name)} failed:</b> {html.escape(str(exc))}"
 
     def _on_event(self, event: dict[str, Any]) -> None:
         if event is RESYNC:
@@ -72,6 +99,11 @@ class ContainersView(w.VBox):
                      ", ".join(r["networks"]), ", ".join(r["ips"])]
             body.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
         self.table.value = f"<table><tr>{head}</tr>{''.join(body)}</table>"
+        names = [r["name"] for r in self.rows()]
+        if list(self.pick.options) != names:
+            keep = self.pick.value if self.pick.value in names else None
+            self.pick.options = names
+            self.pick.value = keep
 
     def __repr__(self) -> str:
         lines = ["  ".join(_COLUMNS)]

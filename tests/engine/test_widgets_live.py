@@ -24,10 +24,16 @@ def test_containers_view_follows_start_stop_remove(client, cleanup, images):
         assert _wait(lambda: any(r["name"] == name and r["state"] == "running" for r in view.rows())
                      and name in view.table.get_state()["value"])
         assert "127.0.0.1:" in view.table.get_state()["value"]
-        c.stop(timeout=0)
+        assert name in view.pick.options
+        view.pick.value = name
+        view.buttons["stop"].click()
         assert _wait(lambda: any(r["name"] == name and r["state"] == "exited" for r in view.rows()))
-        c.remove(force=True)
-        assert _wait(lambda: name not in view.table.get_state()["value"])
+        view.act("logs", name)
+        assert view.logs.value.startswith("<pre>")
+        view.act("remove", name)
+        assert _wait(lambda: name not in view.table.get_state()["value"] and name not in view.pick.options)
+        view.act("stop", name)
+        assert "failed" in view.logs.value
     finally:
         view.close()
         assert not view._watcher.alive
