@@ -1,4 +1,4 @@
-"""Container subcommands as plain functions taking ``client=`` (first: ``ps``)."""
+"""Container subcommands as plain functions taking ``client=``: ps, port, top, stats."""
 
 from __future__ import annotations
 
@@ -94,3 +94,56 @@ def ps(*, client, all: bool = False, filters: list[str] | None = None, last: int
     except Exception as exc:  # the SDK raises several classes; one sentence for all
         raise from_docker_error(exc, "list containers") from None
     return ContainerList([_list_row(c) for c in raw])
+
+
+def _get(name: str, client):
+    try:
+        return client.containers.get(name)
+    except Exception as exc:
+        raise from_docker_error(exc, f"find container {name}") from None
+
+
+def port(name: str, *, client, private: str | None = None) -> list[str]:
+    """Published ports as ``5432/tcp -> 127.0.0.1:5433`` lines. Similar to ``docker port C [PORT]``."""
+    ports = (_get(name, client).attrs.get("NetworkSettings") or {}).get("Ports") or {}
+    if private and "/" not in private:
+        private += "/tcp"
+    return [f"{key} -> {b['HostIp'] or '0.0.0.0'}:{b['HostPort']}"
+            for key, binds in sorted(ports.items()) if binds and (private is None or key == private)
+            for b in binds]
+
+
+def top(name: str, *, client):
+    """Processes in a container as a table. Similar to ``docker top``."""
+    from .tables import Table
+
+    try:
+        data = client.api.top(_get(name, client).id)
+    except Exception as exc:
+        raise from_docker_error(exc, f"list the processes of {name}") from None
+    titles = data.get("Titles") or []
+    return Table(titles, [dict(zip(titles, p)) for p in data.get("Processes") or []])
+
+
+def stats(names: list[str], *, client):
+    """One snapshot of CPU % and memory per container. Similar to ``docker stats --no-stream``."""
+    from .tables import Table
+
+    rows = []
+    for n in names:
+        c = _get(n, client)
+        try:
+            s = client.api.stats(c.id, stream=False)
+        except Exception as exc:
+            raise from_docker_error(exc, f"read the stats of {n}") from None
+        cpu, pre = s.get("cpu_stats") or {}, s.get("precpu_stats") or {}
+        d_cpu = (cpu.get("cpu_usage") or {}).get("total_usage", 0) - (pre.get("cpu_usage") or {}).get("total_usage", 0)
+        d_sys = cpu.get("system_cpu_usage", 0) - pre.get("system_cpu_usage", 0)
+        ncpu = cpu.get("online_cpus") or 1
+        mem = s.get("memory_stats") or {}
+        used = mem.get("usage", 0) - (mem.get("stats") or {}).get("inactive_file", 0)
+        rows.append({"container": c.id[:12], "name": c.name,
+                     "cpu_percent": round(100.0 * d_cpu / d_sys * ncpu, 2) if d_sys > 0 else 0.0,
+                     "mem_usage_mb": round(used / 1e6, 1), "mem_limit_mb": round(mem.get("limit", 0) / 1e6, 1),
+                     "pids": (s.get("pids_stats") or {}).get("current", 0)})
+    return Table(["container", "name", "cpu_percent", "mem_usage_mb", "mem_limit_mb", "pids"], rows)

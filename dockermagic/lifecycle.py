@@ -48,9 +48,30 @@ def kill(names: list[str], *, client, signal: str | None = None) -> list[str]:
     return _each(names, "kill", lambda c: c.kill(**kw), client)
 
 
+def parse_since(value: str) -> int:
+    """``--since`` as the CLI takes it: ``90s``/``10m``/``2h``, a Unix time, or an RFC 3339 time."""
+    import datetime
+    import re
+    import time
+
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([smh])", value)
+    if m:
+        return int(time.time() - float(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)])
+    if value.isdigit():
+        return int(value)
+    try:
+        when = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise CommandError(f"'docker logs --since' needs 10m, 2h, a Unix time or 2024-01-02T15:04:05Z, "
+                           f"got {value!r}.") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return int(when.timestamp())
+
+
 def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False, follow: bool = False,
-         say: Callable[[str], None] = print) -> str:
-    """Show a container's output. Similar to ``docker logs [--tail N] [-t] [-f]``.
+         since: str | None = None, say: Callable[[str], None] = print) -> str:
+    """Show a container's output. Similar to ``docker logs [--tail N] [--since T] [-t] [-f]``.
 
     With ``follow`` lines go to ``say`` as they arrive until the container stops or the user
     interrupts (KeyboardInterrupt ends the stream quietly; the container keeps running).
@@ -60,6 +81,8 @@ def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False
     if tail is not None and tail != "all" and not str(tail).isdigit():
         raise CommandError(f"'docker logs --tail' needs a number or 'all', got {tail!r}.")
     kw = {"timestamps": timestamps, "tail": int(tail) if tail not in (None, "all") else "all"}
+    if since is not None:
+        kw["since"] = parse_since(since)
     shown: list[str] = []
     try:
         if follow:

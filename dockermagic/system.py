@@ -1,4 +1,4 @@
-"""``docker images``, ``docker version`` and ``docker info`` as plain functions taking ``client=``."""
+"""``docker images/tag/rmi``, ``docker version`` and ``docker info`` as plain functions taking ``client=``."""
 
 from __future__ import annotations
 
@@ -61,3 +61,27 @@ def info(*, client) -> Table:
     t = Table(["key", "value"], [{"key": k, "value": data[k]} for k in INFO_KEYS if k in data])
     t.raw = data
     return t
+
+
+def tag(source: str, target: str, *, client) -> str:
+    """Give an image another name. Similar to ``docker tag SOURCE TARGET``. Returns the target."""
+    repo, _, t = target.rpartition(":") if ":" in target.rsplit("/", 1)[-1] else (target, "", "latest")
+    try:
+        client.images.get(source).tag(repo, t)
+    except Exception as exc:
+        raise from_docker_error(exc, f"tag {source} as {target}") from None
+    return f"{repo}:{t}"
+
+
+def rmi(names: list[str], *, client, force: bool = False) -> list[str]:
+    """Remove image names (tags), the image itself once untagged. Similar to ``docker rmi [-f]``."""
+    from .errors import CommandError
+
+    if not names:
+        raise CommandError("'docker rmi' needs at least one image.")
+    for n in names:
+        try:
+            client.images.remove(n, force=force)
+        except Exception as exc:
+            raise from_docker_error(exc, f"remove image {n}") from None
+    return names

@@ -1,6 +1,7 @@
 """``%docker`` / ``%%docker``: the docker CLI's syntax, carried out through the engine API.
 
-Wired up: ps, run, stop, rm, start, restart, kill, logs, exec, inspect, images, version, info,
+Wired up: ps, run, stop, rm, start, restart, kill, logs, exec, inspect, port, top, stats,
+images, tag, rmi, version, info,
 network …, volume …, build, compose, dashboard; others raise a UsageError naming them.
 IPython's ``{var}``/``$var`` expansion is switched off (``@no_var_expand``) so Go templates
 like ``--format '{{.Names}}'`` and ``$(pwd)`` reach dockermagic.commandline unchanged.
@@ -86,7 +87,7 @@ def _kill(argv, client):
 
 def _logs(argv, client):
     p = parse("logs", argv, [flag("tail", "-n", "--tail", value=True), flag("timestamps", "-t", "--timestamps"),
-                             flag("follow", "-f", "--follow")])
+                             flag("follow", "-f", "--follow"), flag("since", "--since", value=True)])
     if len(p.args) != 1:
         raise CommandError("'docker logs' needs exactly one container.")
     lifecycle.logs(p.args[0], client=client, **p.flags)  # printed already; nothing to display twice
@@ -134,6 +135,39 @@ def _images(argv, client):
     return t
 
 
+def _port(argv, client):
+    p = parse("port", argv, [])
+    if len(p.args) not in (1, 2):
+        raise CommandError("'docker port' needs CONTAINER [PRIVATE_PORT[/PROTO]].")
+    return formatting.Lines(containers.port(p.args[0], client=client, private=p.args[1] if len(p.args) == 2 else None))
+
+
+def _top(argv, client):
+    p = parse("top", argv, [])
+    if len(p.args) != 1:
+        raise CommandError("'docker top' needs exactly one container (ps options are not supported).")
+    return containers.top(p.args[0], client=client)
+
+
+def _stats(argv, client):
+    p = parse("stats", argv, [flag("no_stream", "--no-stream"), flag("all", "-a", "--all")])
+    if not p.flags.get("no_stream"):
+        raise CommandError("'docker stats' streams forever; use 'docker stats --no-stream' in a notebook.")
+    names = p.args or [r["full_id"] for r in containers.ps(client=client, all=p.flags.get("all", False)).rows]
+    return containers.stats(names, client=client)
+
+
+def _tag(argv, client):
+    p = parse("tag", argv, [])
+    if len(p.args) != 2:
+        raise CommandError("'docker tag' needs SOURCE_IMAGE TARGET_IMAGE.")
+    return system.tag(*p.args, client=client)
+
+
+def _rmi(argv, client):
+    return _names("rmi", argv, [flag("force", "-f", "--force")], system.rmi, client)
+
+
 def _bare(cmd, fn):
     def route(argv, client):
         p = parse(cmd, argv, [])
@@ -178,7 +212,10 @@ ROUTES = {"build": _build, "compose": _compose, "dashboard": _dashboard, "ps": _
           "inspect": _inspect, "container inspect": _typed_inspect("container"),
           "image inspect": _typed_inspect("image"), "images": _images, "image ls": _images,
           "volume": lambda argv, client: volumes.volume_command(argv, client=client),
-          "version": _bare("version", system.version), "info": _bare("info", system.info)}
+          "version": _bare("version", system.version), "info": _bare("info", system.info),
+          "port": _port, "container port": _port, "top": _top, "container top": _top,
+          "stats": _stats, "container stats": _stats, "tag": _tag, "image tag": _tag,
+          "rmi": _rmi, "image rm": _rmi}
 
 
 def usage() -> str:

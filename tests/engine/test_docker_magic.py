@@ -320,3 +320,43 @@ docker run -d --name {peer} --network {net} debian:bookworm sleep 60
                      ("--env-file missing.env", "missing.env"), ("--network-alias x", "--network")):
         with pytest.raises(UsageError, match=msg):
             ip.run_line_magic("docker", f"run -d {bad} debian:bookworm true")
+
+
+def test_port_top_stats_tag_rmi_and_logs_since(ip, client, cleanup, images, capsys):
+    import time
+
+    name = cleanup.name("dm-obs")
+    ip.run_line_magic("docker", f"run -d --name {name} -p 127.0.0.1::8080 -p 127.0.0.1::9090/udp "
+                                "debian:bookworm sh -c 'echo early; sleep 3; echo late; sleep 60'")
+    c = client.containers.get(name)
+    cleanup.container(c)
+    c.reload()
+    host_port = c.attrs["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"]
+    assert ip.run_line_magic("docker", f"port {name} 8080").lines == [f"8080/tcp -> 127.0.0.1:{host_port}"]
+    assert len(ip.run_line_magic("docker", f"port {name}").lines) == 2
+    top = ip.run_line_magic("docker", f"top {name}")
+    assert any("sleep" in r.get("CMD", "") for r in top.rows)
+    [row] = ip.run_line_magic("docker", f"stats --no-stream {name}").rows
+    assert row["name"] == name and row["pids"] >= 1 and row["mem_usage_mb"] > 0
+    with pytest.raises(UsageError, match="--no-stream"):
+        ip.run_line_magic("docker", f"stats {name}")
+    import datetime
+
+    started = datetime.datetime.fromisoformat(c.attrs["State"]["StartedAt"][:19] + "+00:00").timestamp()
+    time.sleep(max(0.0, started + 4.5 - time.time()))
+    capsys.readouterr()
+    ip.run_line_magic("docker", f"logs --since {int(started) + 2} {name}")  # a Unix time between the lines
+    assert capsys.readouterr().out.split() == ["late"]
+    ip.run_line_magic("docker", f"logs --since 1h {name}")
+    assert capsys.readouterr().out.split() == ["early", "late"]
+    ip.run_line_magic("docker", f"logs --since 2099-01-01T00:00:00Z {name}")
+    assert capsys.readouterr().out.strip() == ""
+    with pytest.raises(UsageError, match="--since"):
+        ip.run_line_magic("docker", f"logs --since yesterday {name}")
+    tag = f"dmtest-tag-{name.rsplit('-', 1)[1]}:v1"
+    cleanup.image(tag)
+    ip.run_line_magic("docker", f"tag debian:bookworm {tag}")
+    assert client.images.get(tag).id == client.images.get("debian:bookworm").id
+    ip.run_line_magic("docker", f"rmi {tag}")
+    assert tag not in [t for i in client.images.list() for t in i.tags]
+    assert client.images.get("debian:bookworm")  # only the extra name went
