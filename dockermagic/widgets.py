@@ -142,8 +142,21 @@ class NetworksView(w.VBox):
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind, action = event.get("Type"), (event.get("Action") or "").split(":")[0]
-        if event is RESYNC or (kind == "container" and action in _CONTAINER_ACTIONS):
-            self._reload()  # a container's start/die changes IPs on every network it is attached to
+        if event is RESYNC:
+            self._reload()
+        elif kind == "container" and action in _CONTAINER_ACTIONS:
+            # Targeted: only the networks showing this container, plus (on start) those it joined.
+            cid = event.get("id") or ""
+            nids = {n["id"] for n in self.networks() if any(cid.startswith(c["id"]) for c in n["containers"])}
+            if action == "start":
+                try:
+                    nids |= {n["network_id"][:12] for n in container_networks(self._client.api.inspect_container(cid))}
+                except Exception:  # already gone
+                    pass
+            if not nids:
+                return
+            for nid in nids:
+                self._refresh(nid)
         elif kind == "network" and action in _NETWORK_ACTIONS:
             self._refresh((event.get("Actor") or {}).get("ID", ""))
         else:
