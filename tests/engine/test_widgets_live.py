@@ -71,6 +71,10 @@ def test_networks_view_follows_run_and_connect(client, cleanup, images):
         b.reload()
         ip_b = b.attrs["NetworkSettings"]["Networks"][net.name]["IPAddress"]
         assert _wait(lambda: shows(b.name, ip_b, "wnb-alias"))
+        # the stream ending (as on an engine restart) -> reconnect and full reload, state intact
+        view._watcher.break_stream()
+        assert _wait(lambda: view._watcher.resyncs == 2, timeout=3.0)
+        assert _wait(lambda: shows(net.name, a.name, ip_a, b.name, ip_b))
         # the default bridge (docker0) gets its gateway from an attached container
         bridge = [n for n in view.networks() if n["name"] == "bridge"][0]
         assert bridge["bridge"] == "docker0" and bridge["gateway"]
