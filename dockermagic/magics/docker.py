@@ -1,7 +1,7 @@
 """``%docker`` / ``%%docker``: the docker CLI's syntax, carried out through the engine API.
 
 Wired up: ps, run, stop, rm, start, restart, kill, logs, exec, inspect, port, top, stats,
-images, tag, rmi, version, info,
+images, pull, tag, rmi, version, info,
 network …, volume …, build, compose, dashboard; others raise a UsageError naming them.
 IPython's ``{var}``/``$var`` expansion is switched off (``@no_var_expand``) so Go templates
 like ``--format '{{.Names}}'`` and ``$(pwd)`` reach dockermagic.commandline unchanged.
@@ -15,7 +15,7 @@ from .. import containers
 from ..commandline import split_commands
 from ..errors import CommandError, DockerMagicError
 from ..grammar import PS_FLAGS, RUN_FLAGS, flag, parse
-from .. import formatting, inspecting, lifecycle, networks, running, system, volumes
+from .. import formatting, inspecting, lifecycle, pulling, networks, running, system, volumes
 
 
 def _ps(argv, client):
@@ -168,6 +168,13 @@ def _rmi(argv, client):
     return _names("rmi", argv, [flag("force", "-f", "--force")], system.rmi, client)
 
 
+def _pull(argv, client):
+    p = parse("pull", argv, [flag("quiet", "-q", "--quiet")])
+    if len(p.args) != 1:
+        raise CommandError("'docker pull' needs exactly one image.")
+    return pulling.pull(p.args[0], client=client, say=(lambda _l: None) if p.flags.get("quiet") else print)
+
+
 def _bare(cmd, fn):
     def route(argv, client):
         p = parse(cmd, argv, [])
@@ -215,7 +222,7 @@ ROUTES = {"build": _build, "compose": _compose, "dashboard": _dashboard, "ps": _
           "version": _bare("version", system.version), "info": _bare("info", system.info),
           "port": _port, "container port": _port, "top": _top, "container top": _top,
           "stats": _stats, "container stats": _stats, "tag": _tag, "image tag": _tag,
-          "rmi": _rmi, "image rm": _rmi}
+          "rmi": _rmi, "image rm": _rmi, "pull": _pull, "image pull": _pull}
 
 
 def usage() -> str:

@@ -360,3 +360,14 @@ def test_port_top_stats_tag_rmi_and_logs_since(ip, client, cleanup, images, caps
     ip.run_line_magic("docker", f"rmi {tag}")
     assert tag not in [t for i in client.images.list() for t in i.tags]
     assert client.images.get("debian:bookworm")  # only the extra name went
+
+
+def test_pull_falls_back_to_standin_or_says_why(ip, client, images, capsys):
+    how = ip.run_line_magic("docker", "pull hello-world")
+    out = capsys.readouterr().out
+    assert how in ("pulled", "present", "reused", "built")
+    if how != "pulled":  # no registry here: the stand-in is used and said so
+        assert "stand-in" in out
+    assert client.images.get("hello-world:latest")
+    with pytest.raises(UsageError, match="dmtest-no-such-image"):
+        ip.run_line_magic("docker", "pull dmtest-no-such-image:1")
