@@ -95,6 +95,16 @@ def rm(names: list[str], *, client):
             raise from_docker_error(exc, f"remove network {n}") from None
 
 
+def prune(*, client, filters: list[str] | None = None) -> list[str]:
+    """Remove networks no container uses, matching ``filters``. Similar to ``docker network prune -f``."""
+    from .volumes import label_filters
+
+    try:
+        return client.api.prune_networks(filters=label_filters(filters) or None).get("NetworksDeleted") or []
+    except Exception as exc:
+        raise from_docker_error(exc, "prune networks") from None
+
+
 CREATE_FLAGS = [flag("driver", "-d", "--driver", value=True), flag("subnet", "--subnet", value=True),
                 flag("gateway", "--gateway", value=True), flag("ip_range", "--ip-range", value=True),
                 flag("internal", "--internal"), flag("labels", "--label", repeat=True)]
@@ -103,7 +113,7 @@ CREATE_FLAGS = [flag("driver", "-d", "--driver", value=True), flag("subnet", "--
 def network_command(argv: list[str], *, client):
     """Route ``network SUB …`` words to the functions above."""
     if not argv:
-        raise CommandError("'docker network' needs a subcommand: create, ls, inspect, connect, disconnect, rm.")
+        raise CommandError("'docker network' needs a subcommand: create, ls, inspect, connect, disconnect, rm, prune.")
     sub, rest = argv[0], argv[1:]
     if sub == "create":
         p = parse("network create", rest, CREATE_FLAGS)
@@ -127,4 +137,10 @@ def network_command(argv: list[str], *, client):
         return disconnect(*p.args, client=client, **p.flags)
     if sub == "rm":
         return rm(parse("network rm", rest, []).args, client=client)
+    if sub == "prune":
+        p = parse("network prune", rest, [flag("force", "-f", "--force"), flag("filters", "--filter", repeat=True)])
+        if not p.flags.get("force"):
+            raise CommandError("'docker network prune' asks for confirmation, and a notebook cannot answer: "
+                               "add -f (and --filter label=… to limit what goes).")
+        return prune(client=client, filters=p.flags.get("filters"))
     raise CommandError(f"'docker network {sub}' is not supported.")

@@ -64,10 +64,33 @@ def rm(names: list[str], *, client, force: bool = False) -> list[str]:
     return names
 
 
+def label_filters(filters: list[str] | None) -> dict[str, list[str]]:
+    """``--filter key=value`` strings → the engine's filter dict (``label=a=b`` keeps ``a=b``)."""
+    out: dict[str, list[str]] = {}
+    for f in filters or []:
+        k, eq, v = f.partition("=")
+        if not eq or not v:
+            raise CommandError(f"The filter {f!r} must look like key=value.")
+        out.setdefault(k, []).append(v)
+    return out
+
+
+def prune(*, client, filters: list[str] | None = None) -> list[str]:
+    """Remove unused volumes matching ``filters``. Similar to ``docker volume prune -f [--filter]``.
+
+    On engines before API 1.42 this removes named volumes too, as the CLI does there.
+    Returns the names removed.
+    """
+    try:
+        return client.api.prune_volumes(filters=label_filters(filters) or None).get("VolumesDeleted") or []
+    except Exception as exc:
+        raise from_docker_error(exc, "prune volumes") from None
+
+
 def volume_command(argv: list[str], *, client):
     """Route ``volume SUB …`` words to the functions above."""
     if not argv:
-        raise CommandError("'docker volume' needs a subcommand: create, ls, inspect, rm.")
+        raise CommandError("'docker volume' needs a subcommand: create, ls, inspect, rm, prune.")
     sub, rest = argv[0], argv[1:]
     if sub == "create":
         p = parse("volume create", rest, [flag("driver", "-d", "--driver", value=True),
@@ -87,4 +110,10 @@ def volume_command(argv: list[str], *, client):
     if sub in ("rm", "remove"):
         p = parse("volume rm", rest, [flag("force", "-f", "--force")])
         return rm(p.args, client=client, **p.flags)
+    if sub == "prune":
+        p = parse("volume prune", rest, [flag("force", "-f", "--force"), flag("filters", "--filter", repeat=True)])
+        if not p.flags.get("force"):
+            raise CommandError("'docker volume prune' asks for confirmation, and a notebook cannot answer: "
+                               "add -f (and --filter label=… to limit what goes).")
+        return prune(client=client, filters=p.flags.get("filters"))
     raise CommandError(f"'docker volume {sub}' is not supported.")

@@ -371,3 +371,23 @@ def test_pull_falls_back_to_standin_or_says_why(ip, client, images, capsys):
     assert client.images.get("hello-world:latest")
     with pytest.raises(UsageError, match="dmtest-no-such-image"):
         ip.run_line_magic("docker", "pull dmtest-no-such-image:1")
+
+
+def test_prune_needs_force_and_respects_the_label_filter(ip, client, cleanup):
+    [(TEST_LABEL, value)] = cleanup.labels.items()
+    mine = f"label={TEST_LABEL}={value}"
+    net, vol = cleanup.name("dm-pnet"), cleanup.name("dm-pvol")
+    keep_net, keep_vol = cleanup.name("dm-knet"), cleanup.name("dm-kvol")
+    ip.run_line_magic("docker", f"network create {net}")
+    ip.run_line_magic("docker", f"volume create {vol}")
+    other = {TEST_LABEL: value + "-other"}  # must survive the filtered prune
+    cleanup.network(client.networks.create(keep_net, labels=other))
+    cleanup.volume(client.volumes.create(keep_vol, labels=other))
+    for kind in ("network", "volume"):
+        with pytest.raises(UsageError, match="-f"):
+            ip.run_line_magic("docker", f"{kind} prune --filter {mine}")
+    assert net in ip.run_line_magic("docker", f"network prune -f --filter {mine}")
+    assert vol in ip.run_line_magic("docker", f"volume prune -f --filter {mine}")
+    assert not client.networks.list(names=[net]) and client.networks.list(names=[keep_net])
+    names = [v.name for v in client.volumes.list()]
+    assert vol not in names and keep_vol in names
