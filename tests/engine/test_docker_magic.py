@@ -391,3 +391,30 @@ def test_prune_needs_force_and_respects_the_label_filter(ip, client, cleanup):
     assert not client.networks.list(names=[net]) and client.networks.list(names=[keep_net])
     names = [v.name for v in client.volumes.list()]
     assert vol not in names and keep_vol in names
+
+
+def test_ps_filter_forms(ip, client, cleanup, images):
+    net = cleanup.name("dm-fnet")
+    up, down = cleanup.name("dm-fup"), cleanup.name("dm-fdown")
+    ip.run_cell_magic("docker", "", f"""network create {net}
+run -d --name {up} --network {net} --label role=web debian:bookworm sleep 60
+run --name {down} --label role=job debian:bookworm true
+""")
+    cleanup.network(net)
+    cleanup.container(up)
+    cleanup.container(down)
+    [(key, value)] = cleanup.labels.items()
+    mine = f"--filter label={key}={value}"
+
+    def names(flags):
+        return sorted(r["name"] for r in ip.run_line_magic("docker", f"ps -a {mine} {flags}").rows)
+
+    assert names("") == sorted([up, down])
+    assert names("--filter status=exited") == [down]
+    assert names("-f status=running") == [up]
+    assert names("--filter label=role=web") == [up]
+    assert names(f"--filter network={net}") == [up]
+    assert names("--filter ancestor=debian:bookworm") == sorted([up, down])
+    assert names("--filter ancestor=hello-world") == []
+    with pytest.raises(UsageError, match="key=value"):
+        ip.run_line_magic("docker", "ps --filter nonsense")
