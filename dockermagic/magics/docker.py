@@ -35,6 +35,16 @@ def _ps(argv, client):
     return result
 
 
+def _network(argv, client):
+    # --watch is dockermagic's own: the live NetworksView instead of a one-off table.
+    if argv[:1] in (["ls"], ["list"]) and "--watch" in argv:
+        extra = [a for a in argv[1:] if a != "--watch"]
+        if extra:
+            raise CommandError(f"'docker network ls --watch' takes no other flags, got {' '.join(extra)}.")
+        return _lazy("widgets", "NetworksView", "docker network ls --watch")(client=client)
+    return networks.network_command(argv, client=client)
+
+
 def _run(argv, client):
     import os
 
@@ -212,7 +222,7 @@ def _dashboard(argv, client):
 
 ROUTES = {"build": _build, "compose": _compose, "dashboard": _dashboard, "ps": _ps, "container ls": _ps, "run": _run, "container run": _run, "stop": _stop,
           "container stop": _stop,
-          "network": lambda argv, client: networks.network_command(argv, client=client),
+          "network": _network,
           "rm": _rm, "container rm": _rm, "start": _start, "container start": _start,
           "restart": _restart, "container restart": _restart, "kill": _kill, "container kill": _kill,
           "logs": _logs, "container logs": _logs, "exec": _exec, "container exec": _exec,

@@ -98,3 +98,14 @@ def test_dashboard_tabs_and_close(client, cleanup, images):
     finally:
         dash.close()
         assert not dash._watcher.alive and not dash.containers._watcher.alive and not dash.networks._watcher.alive
+
+
+def test_magics_open_the_live_views(ip):
+    from dockermagic.widgets import ContainersView, NetworksView
+
+    for line, kind in (("ps --watch", ContainersView), ("network ls --watch", NetworksView)):
+        view = ip.run_line_magic("docker", line)
+        try:
+            assert isinstance(view, kind)
+        finally:
+            view.close()
