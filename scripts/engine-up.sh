@@ -38,16 +38,24 @@ if ! pgrep -x containerd >/dev/null 2>&1; then
         /var/run/docker/containerd/containerd-debug.sock 2>/dev/null || true
 fi
 
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+start_dockerd() {
   echo "engine-up: starting dockerd in the background; its log is $log"
   # setsid: dockerd must outlive this script and the shell that called it.
   setsid dockerd >>"$log" 2>&1 < /dev/null &
-fi
+}
 
+# A dockerd that was just killed can still show in the process table for a moment, so the
+# loop (not a one-off check) decides when to start one, and starts another if it dies.
+starts=0
 for _ in $(seq 1 120); do
   if engine_answers; then
     echo "engine-up: dockerd answers (server $(docker version -f '{{.Server.Version}}'); log: $log)."
     exit 0
+  fi
+  if ! pgrep -x dockerd >/dev/null 2>&1 && [ "$starts" -lt 3 ]; then
+    rm -f /var/run/docker.pid
+    start_dockerd
+    starts=$((starts + 1))
   fi
   sleep 0.5
 done
