@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import docker
+
 import os
 from typing import Any, Callable
 
@@ -148,6 +150,18 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
         try:
             for chunk in container.logs(stream=True, follow=True):
                 say(chunk.decode(errors="replace").rstrip("\n"))
+            # The log stream can end a moment before the engine records the exit; like the
+            # CLI, return only once the container has really stopped.
+            try:
+                code = container.wait().get("StatusCode", 0)
+            except docker.errors.NotFound:  # --rm: already removed
+                code = 0
+            try:
+                container.reload()
+            except docker.errors.NotFound:
+                pass
+            if code:
+                say(f"(container {container.name} exited with code {code})")
         except KeyboardInterrupt:
             say(f"Detached: container {container.name} keeps running; stop it with %docker stop {container.name}")
     return container
