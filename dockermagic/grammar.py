@@ -114,3 +114,15 @@ PS_FLAGS = [
     flag("filter", "-f", "--filter", repeat=True), flag("format", "--format", value=True),
     flag("no_trunc", "--no-trunc"), flag("watch", "--watch"),
 ]
+
+
+def parse_prune(command: str, argv: list[str]) -> list[str] | None:
+    """Parse ``docker network|volume prune``; returns its ``--filter`` values.
+
+    The CLI asks for confirmation without -f, and a notebook cannot answer, so -f is required.
+    """
+    p = parse(command, argv, [flag("force", "-f", "--force"), flag("filters", "--filter", repeat=True)])
+    if not p.flags.get("force"):
+        raise CommandError(f"'docker {command}' asks for confirmation, and a notebook cannot answer: "
+                           "add -f (and --filter label=… to limit what goes).")
+    return p.flags.get("filters")

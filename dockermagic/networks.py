@@ -6,7 +6,7 @@ from docker.types import IPAMConfig, IPAMPool
 
 from .client import default_labels
 from .errors import CommandError, from_docker_error
-from .grammar import flag, parse
+from .grammar import flag, parse, parse_prune
 from .summary import network_row
 
 
@@ -138,9 +138,5 @@ def network_command(argv: list[str], *, client):
     if sub == "rm":
         return rm(parse("network rm", rest, []).args, client=client)
     if sub == "prune":
-        p = parse("network prune", rest, [flag("force", "-f", "--force"), flag("filters", "--filter", repeat=True)])
-        if not p.flags.get("force"):
-            raise CommandError("'docker network prune' asks for confirmation, and a notebook cannot answer: "
-                               "add -f (and --filter label=… to limit what goes).")
-        return prune(client=client, filters=p.flags.get("filters"))
+        return prune(client=client, filters=parse_prune("network prune", rest))
     raise CommandError(f"'docker network {sub}' is not supported.")

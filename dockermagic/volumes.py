@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .client import default_labels
 from .errors import CommandError, from_docker_error
-from .grammar import flag, parse
+from .grammar import flag, parse, parse_prune
 from .inspecting import InspectResult
 from .tables import Table
 
@@ -111,9 +111,5 @@ def volume_command(argv: list[str], *, client):
         p = parse("volume rm", rest, [flag("force", "-f", "--force")])
         return rm(p.args, client=client, **p.flags)
     if sub == "prune":
-        p = parse("volume prune", rest, [flag("force", "-f", "--force"), flag("filters", "--filter", repeat=True)])
-        if not p.flags.get("force"):
-            raise CommandError("'docker volume prune' asks for confirmation, and a notebook cannot answer: "
-                               "add -f (and --filter label=… to limit what goes).")
-        return prune(client=client, filters=p.flags.get("filters"))
+        return prune(client=client, filters=parse_prune("volume prune", rest))
     raise CommandError(f"'docker volume {sub}' is not supported.")
