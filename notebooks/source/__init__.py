@@ -1,0 +1,1 @@
+"""One module per notebook: each defines NAME (the .ipynb file) and CELLS."""
