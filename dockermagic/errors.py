@@ -7,7 +7,9 @@
     ├── BuildFailed                  an image build stopped at a step (number, instruction, last output)
     ├── ComposeError                 the Compose tool is missing, the YAML is invalid, or Compose exited non-zero
     ├── PostgresError                a Postgres container could not be started, reused or reached
-    └── LoadError                    a file could not be loaded into Postgres
+    ├── LoadError                    a file could not be loaded into Postgres
+    ├── DatasetError                 a NYC TLC colour or month that has no published file
+    └── DownloadError                a file could not be downloaded (offline, unreachable, 404, wrong size)
 
 The magics turn any DockerMagicError into an IPython ``UsageError`` so the user sees the
 sentence, not a traceback. Other modules add their own subclasses here, so there is one
@@ -53,6 +55,14 @@ class PostgresError(DockerMagicError):
 
 class LoadError(DockerMagicError):
     """A file could not be loaded into a table (missing file, bad header, target exists)."""
+
+
+class DatasetError(DockerMagicError):
+    """A NYC TLC request that names no published file (unknown colour, month out of range)."""
+
+
+class DownloadError(DockerMagicError):
+    """A download failed: offline, server unreachable, HTTP error, or the size does not match."""
 
 
 def from_docker_error(exc: Exception, doing: str) -> DockerMagicError:
