@@ -24,47 +24,85 @@ First, load the extension.
     code("%load_ext dockermagic"),
     md("Remove what an earlier, interrupted run of this notebook may have left (safe to run twice)."),
     code("""
+import shutil
 import docker
 engine = docker.from_env()
 for c in engine.containers.list(all=True, filters={"name": "nb01-"}):
     c.remove(force=True, v=True)
+shutil.rmtree("nb01-data", ignore_errors=True)
 """),
     md("""
 ## hello-world
 
 `docker run hello-world` creates a container from the `hello-world` image; it prints a greeting and
-exits. On machines without access to Docker Hub, dockermagic uses a local stand-in image with the same
-name and prints a one-line notice saying so.
+exits. Docker first looks for the image on your machine and pulls it from a registry (Docker Hub) when it
+is missing. On machines without access to Docker Hub, dockermagic uses a local stand-in image with the
+same name and prints a one-line notice saying so.
 """),
     code("%docker run --name nb01-hello hello-world"),
     md("""
 ## Running in the background: `-d`, `--name`, `ps`, `stop`
 
 `-d` (detach) starts the container and gives the notebook back at once; `--name` gives it a name you
-can use instead of its ID. `docker ps` lists running containers; `docker stop` stops one.
+can use instead of its ID. `docker ps` ("process status") lists running containers;
+`docker container ls` is the same list under its newer name. The first column is the container ID.
 """),
     code('%docker run -d --name nb01-sleeper debian:bookworm sleep 300'),
     code("%docker ps"),
-    code("%docker stop nb01-sleeper"),
+    code("%docker container ls --filter name=nb01-"),
     md("""
-## `-v` and `-it`
+## Inside the box: namespaces
 
-`-v HOST_DIR:CONTAINER_DIR` mounts a host folder into the container, so files outlive the container —
-notebook 2 uses it for a database. `-it` asks for an interactive terminal. A notebook has no terminal:
-dockermagic streams the container's output into the cell instead; interrupting the kernel detaches and
-leaves the container running.
+The container is an ordinary process of the host, but the kernel shows it its own world. `docker exec`
+runs a command inside a running container: its host name is its own (the UTS namespace), and its
+process list holds only its own processes — `sleep` is PID 1 in there (the PID namespace).
 """),
+    code("%docker exec nb01-sleeper hostname"),
+    code("%docker exec nb01-sleeper sh -c 'ls -d /proc/[0-9]*'"),
+    md("""
+To stop a container, give `docker stop` its ID or its name. `-q` prints only the IDs.
+
+`stop` asks politely first (the SIGTERM signal), waits up to 10 seconds, then forces it (SIGKILL).
+`sleep` running as the container's first process ignores the polite request, so `-t 2` shortens the
+wait to two seconds.
+"""),
+    code("%docker ps -q --filter name=nb01-sleeper"),
+    code("%docker stop -t 2 nb01-sleeper"),
+    md("""
+## `-v`: a host folder inside the container
+
+A container's own files disappear with it. `-v HOST_DIR:CONTAINER_DIR` mounts a folder of your machine
+into the container, so what the container writes there stays on your disk — notebook 2 keeps a database
+this way. `$(pwd)` is the notebook's folder, as in a terminal; `--rm` removes the container when it exits.
+"""),
+    code('%docker run --rm -v "$(pwd)/nb01-data:/data" debian:bookworm sh -c "echo written by a container > /data/greeting.txt"'),
+    code("""
+from pathlib import Path
+print(Path("nb01-data/greeting.txt").read_text())
+"""),
+    md("""
+## `-it`: interactive, and what that means in a notebook
+
+`-i` keeps standard input open and `-t` gives the container a terminal (TTY): in a terminal,
+`docker run -it python:3.9-slim` drops you into Python's prompt. A notebook cell has no terminal to type
+into, so dockermagic runs the container attached and streams its output into the cell; give the command
+to run instead of typing it. Interrupting the kernel (the stop button) detaches and leaves the container
+running, and says how to stop it.
+"""),
+    code('%docker run -it --rm python:3.9-slim python -c "import platform; print(platform.python_version())"'),
     md("## Self-check"),
     code("""
 names = {c.name: c.status for c in engine.containers.list(all=True, filters={"name": "nb01-"})}
 assert "nb01-hello" in names, "The hello-world container is missing: run the hello-world cell."
 assert names.get("nb01-sleeper") == "exited", "nb01-sleeper should be stopped: run the stop cell."
+assert Path("nb01-data/greeting.txt").exists(), "nb01-data/greeting.txt is missing: run the -v cell."
 print("Self-check passed:", names)
 """),
     md("## Tidy up"),
     code("""
 for c in engine.containers.list(all=True, filters={"name": "nb01-"}):
     c.remove(force=True, v=True)
+shutil.rmtree("nb01-data", ignore_errors=True)
 assert not engine.containers.list(all=True, filters={"name": "nb01-"})
 print("Removed this notebook's containers.")
 """),
