@@ -2,6 +2,8 @@
 
 Like ``docker build`` with the legacy builder: the low-level ``client.api.build`` streams JSON
 messages, which we turn into plain lines; ``forcerm=True`` so a failed step leaves no container.
+Where the lines go is a ``Progress``: plain lines by default (a terminal); the magics register a
+compact, updating view for notebooks (``set_default_progress``) so this module needs no IPython.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol
 
 import docker
 from docker.utils import build as build_utils
@@ -21,10 +23,78 @@ from .errors import BuildFailed, CommandError, from_docker_error
 Say = Callable[[str], None]
 LARGE_CONTEXT = 100 * 1024 * 1024
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+# Engine bookkeeping lines, not the output of the step's command.
+_ENGINE_LINE = re.compile(r"^\s*(---> |Removing intermediate container|Successfully (built|tagged))")
+
+
+@dataclass
+class BuildState:
+    """What a build has done so far; handed to the Progress with every line."""
+
+    step: int | None = None
+    steps: int = 0
+    instruction: str = ""
+    cache_hits: int = 0
+    started: float = field(default_factory=time.monotonic)
+    log: list[str] = field(default_factory=list)
+    step_output: list[str] = field(default_factory=list)  # what the current step's command printed
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def feed(self, line: str) -> None:
+        m = _STEP.match(line)
+        if m:
+            self.step, self.steps, self.instruction = int(m.group(1)), int(m.group(2)), m.group(3)
+            self.step_output = []
+        elif "---> Using cache" in line:
+            self.cache_hits += 1
+        elif line.strip() and not _ENGINE_LINE.match(line):
+            self.step_output.append(line)
+        self.log.append(line)
+
+
+class Progress(Protocol):
+    """Receives every line of a build, then its end (``ok`` false on failure)."""
+
+    def line(self, text: str, state: BuildState) -> None: ...
+
+    def finish(self, state: BuildState, ok: bool, summary: str) -> None: ...
+
+
+class PlainProgress:
+    """Every line as it comes, as ``docker build`` prints it in a terminal."""
+
+    def __init__(self, say: Say = print):
+        self.say = say
+
+    def line(self, text: str, state: BuildState) -> None:
+        self.say(text)
+
+    def finish(self, state: BuildState, ok: bool, summary: str) -> None:
+        if ok:
+            self.say(summary)
+
+
+_default_progress: Callable[[Say], Progress | None] | None = None
+
+
+def set_default_progress(factory: Callable[[Say], Progress | None] | None) -> None:
+    """Choose the Progress used when a caller gives none (the magics install a notebook view)."""
+    global _default_progress
+    _default_progress = factory
+
+
+def _progress_for(say: Say) -> Progress:
+    made = _default_progress(say) if _default_progress else None
+    return made or PlainProgress(say)
 
 
 @dataclass
 class BuildResult:
+    """A finished build: like the last lines of ``docker build`` plus ``docker history``."""
+
     image_id: str
     tags: list[str]
     size: int
@@ -32,6 +102,18 @@ class BuildResult:
     steps: int
     cache_hits: int
     log: list[str] = field(default_factory=list, repr=False)
+    history_rows: list[dict] = field(default_factory=list, repr=False)
+
+    @property
+    def history(self):
+        """The image's layers, newest first, as a DataFrame (like ``docker history``)."""
+        import pandas as pd
+
+        rows = [{"created_by": r.get("CreatedBy", ""), "size_mb": round((r.get("Size") or 0) / 1e6, 1),
+                 "created": pd.Timestamp(r.get("Created", 0), unit="s", tz="UTC"),
+                 "id": (r.get("Id") or "")[7:19] if (r.get("Id") or "").startswith("sha256:") else "<missing>",
+                 "tags": ", ".join(r.get("Tags") or [])} for r in self.history_rows]
+        return pd.DataFrame(rows, columns=["id", "created_by", "size_mb", "created", "tags"])
 
     def __repr__(self) -> str:
         return (f"BuildResult({self.image_id[:19]} tags={self.tags} size={self.size / 1e6:.1f} MB "
@@ -70,63 +152,98 @@ def context_size(path: str, dockerfile: str = "Dockerfile") -> int:
     return total
 
 
+def context_notice(size: int, path: str) -> list[str]:
+    """What to say before the context is sent: its size, and a warning when it is large."""
+    lines = [f"Sending build context to the engine: {size / 1e6:.1f} MB"]
+    if size > LARGE_CONTEXT:
+        hint = ("add a .dockerignore there" if not os.path.exists(os.path.join(path, ".dockerignore"))
+                else "extend its .dockerignore")
+        lines.append(f"Warning: the build context {path} is larger than {LARGE_CONTEXT // 2**20} MB; "
+                     f"{hint} listing what the image does not need (data, node_modules, .git).")
+    return lines
+
+
+def _failure(state: BuildState, error: str) -> BuildFailed:
+    where = f"step {state.step}/{state.steps} ({state.instruction})" if state.step else "the start"
+    tail = state.step_output[-5:]
+    last = (" Last output: " + " | ".join(l.strip() for l in tail) + ".") if tail else ""
+    return BuildFailed(f"Build failed at {where}: {error.strip()}{last}",
+                       step=state.step, instruction=state.instruction, last_lines=tail)
+
+
+def _ensure_bases(df_path: str, client: docker.DockerClient, say: Say) -> None:
+    """Base images come from a registry or, where none answers, from the local stand-ins."""
+    with open(df_path) as f:
+        refs = from_images(f.read())
+    for ref in refs:
+        try:
+            client.images.get(ref)
+        except docker.errors.ImageNotFound:
+            imagekit.ensure_image(ref, client=client, say=say)
+        notice = imagekit.standin_notice(ref, client=client)
+        if notice:
+            say(notice)
+
+
 def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str = "Dockerfile",
                 tags: list[str] | None = None, buildargs: dict | None = None, target: str | None = None,
                 nocache: bool = False, pull: bool = False, labels: dict | None = None,
-                network_mode: str | None = None, say: Say = print) -> BuildResult:
+                network_mode: str | None = None, say: Say = print,
+                progress: Progress | None = None) -> BuildResult:
     """Build an image from a context directory. Similar to ``docker build -f FILE -t TAG PATH``.
 
-    Returns: a BuildResult. Raises: BuildFailed naming the step, its instruction and last output.
+    Args:
+        path: the build context; its ``.dockerignore`` is honoured.
+        dockerfile: the Dockerfile, relative to ``path`` (or absolute).
+        say: where notices go (context size, stand-ins); progress: where build lines go.
+
+    Returns: a BuildResult (``.log`` holds every line, ``.history`` the layers).
+    Raises: BuildFailed naming the step, its instruction and last output; CommandError when the
+    Dockerfile is missing.
     """
     tags = list(tags or [])
     df_path = dockerfile if os.path.isabs(dockerfile) else os.path.join(path, dockerfile)
     if not os.path.isfile(df_path):
         raise CommandError(f"There is no Dockerfile at {df_path}.")
-    with open(df_path) as f:
-        for ref in from_images(f.read()):
-            try:
-                client.images.get(ref)
-            except docker.errors.ImageNotFound:
-                imagekit.ensure_image(ref, client=client, say=say)
-            notice = imagekit.standin_notice(ref, client=client)
-            if notice:
-                say(notice)
-    size = context_size(path, os.path.relpath(df_path, path))
-    say(f"Sending build context: {size / 1e6:.1f} MB")
-    if size > LARGE_CONTEXT:
-        say("Warning: the build context is large; list what the build does not need in .dockerignore.")
-    start = time.monotonic()
-    log: list[str] = []
-    step, instruction, steps, cached, image_id = None, "", 0, 0, None
+    _ensure_bases(df_path, client, say)
+    inside = os.path.commonpath([os.path.abspath(df_path), os.path.abspath(path)]) == os.path.abspath(path)
+    # A Dockerfile outside the context goes by its absolute path; the SDK adds it to the tar itself.
+    rel_df = os.path.relpath(df_path, path) if inside else os.path.abspath(df_path)
+    for line in context_notice(context_size(path, rel_df), path):
+        say(line)
+    progress = progress or _progress_for(say)
+    state, image_id, ok = BuildState(), None, False
     try:
-        stream = client.api.build(path=path, dockerfile=os.path.relpath(df_path, path), tag=tags[0] if tags else None,
+        stream = client.api.build(path=path, dockerfile=rel_df, tag=tags[0] if tags else None,
                                   buildargs=buildargs, target=target, nocache=nocache, pull=pull,
                                   labels=labels, network_mode=network_mode, decode=True, forcerm=True, rm=True)
         for msg in stream:
             if "error" in msg:
-                tail = [l for l in log if l.strip()][-5:]
-                raise BuildFailed(f"Build failed at step {step} ({instruction}): {msg['error'].strip()}",
-                                  step=step, instruction=instruction, last_lines=tail)
-            text = msg.get("stream", "")
-            if "aux" in msg and "ID" in msg["aux"]:
+                raise _failure(state, msg["error"])
+            if "ID" in (msg.get("aux") or {}):
                 image_id = msg["aux"]["ID"]
-            for line in text.splitlines():
-                m = _STEP.match(line)
-                if m:
-                    step, steps, instruction = int(m.group(1)), int(m.group(2)), m.group(3)
-                if "---> Using cache" in line:
-                    cached += 1
-                log.append(line)
-                say(line)
+            for line in msg.get("stream", "").splitlines():
+                if line.strip():  # the engine sends bare newlines as messages of their own
+                    state.feed(line)
+                    progress.line(line, state)
+        if image_id is None:
+            raise _failure(state, "the engine sent no image id")
+        image = client.images.get(image_id)
+        for t in tags[1:]:
+            repo, _, tag = t.rpartition(":") if ":" in t.split("/")[-1] else (t, "", "latest")
+            image.tag(repo, tag or "latest")
+        history = client.api.history(image_id)
+        ok = True
     except docker.errors.APIError as exc:
         raise from_docker_error(exc, "build the image") from exc
-    if image_id is None:
-        raise BuildFailed("Build finished without an image id.", step=step, instruction=instruction, last_lines=log[-5:])
-    image = client.images.get(image_id)
-    for t in tags[1:]:
-        repo, _, tag = t.rpartition(":") if ":" in t.split("/")[-1] else (t, "", "latest")
-        image.tag(repo, tag or "latest")
-    return BuildResult(image.id, tags, image.attrs.get("Size", 0), time.monotonic() - start, steps, cached, log)
+    finally:
+        if not ok:  # also on Ctrl-C: a notebook view must stop updating
+            progress.finish(state, False, f"Build failed at step {state.step}/{state.steps} after {state.elapsed:.1f} s.")
+    result = BuildResult(image.id, tags, image.attrs.get("Size", 0), state.elapsed, state.steps,
+                         state.cache_hits, state.log, history)
+    progress.finish(state, True, f"Built {image.id[7:19]} in {result.seconds:.1f} s: {result.steps} steps, "
+                                 f"{result.cache_hits} from cache.")
+    return result
 
 
 def build_from_text(text: str, *, client: docker.DockerClient, context: str | None = None,
@@ -139,24 +256,30 @@ def build_from_text(text: str, *, client: docker.DockerClient, context: str | No
     return build_image(context, client=client, dockerfile=name, **options)
 
 
-def build_command(args: list[str], *, client: docker.DockerClient, cwd: str | None = None, say: Say = print) -> BuildResult:
-    """Run a ``docker build`` argv, e.g. ``["-f", "Dockerfile.dev", "-t", "frontend:dev", "."]``."""
-    opts: dict = {"tags": [], "buildargs": {}, "labels": {}}
-    path, dockerfile = None, "Dockerfile"
+def parse_build_args(args: list[str]) -> tuple[str, dict]:
+    """A ``docker build`` argv → (context path, build_image keyword arguments)."""
+    opts: dict = {"tags": [], "buildargs": {}, "labels": {}, "dockerfile": "Dockerfile"}
+    path = None
     it = iter(args)
     for a in it:
-        key, eq, val = a.partition("=")
-        need = lambda: val if eq else next(it, None)
+        key, eq, val = a.partition("=") if a.startswith("--") else (a, "", "")
+
+        def need():
+            v = val if eq else next(it, None)
+            if v is None:
+                raise CommandError(f"docker build: {key} needs a value.")
+            return v
+
         if key in ("-t", "--tag"):
             opts["tags"].append(need())
         elif key in ("-f", "--file"):
-            dockerfile = need()
-        elif key == "--build-arg":
-            k, _, v = need().partition("=")
-            opts["buildargs"][k] = v if _ else os.environ.get(k, "")
-        elif key == "--label":
-            k, _, v = need().partition("=")
-            opts["labels"][k] = v
+            opts["dockerfile"] = need()
+        elif key in ("--build-arg", "--label"):
+            k, has, v = need().partition("=")
+            if key == "--build-arg":
+                opts["buildargs"][k] = v if has else os.environ.get(k, "")
+            else:
+                opts["labels"][k] = v
         elif key == "--target":
             opts["target"] = need()
         elif key == "--network":
@@ -173,6 +296,16 @@ def build_command(args: list[str], *, client: docker.DockerClient, cwd: str | No
             raise CommandError("docker build takes exactly one context path.")
     if path is None:
         raise CommandError("docker build needs a context path, e.g. '.'.")
-    base = cwd or os.getcwd()
-    path = os.path.join(base, path)
-    return build_image(path, client=client, dockerfile=dockerfile, say=say, **opts)
+    return path, opts
+
+
+def build_command(args: list[str], *, client: docker.DockerClient, cwd: str | None = None, say: Say = print) -> BuildResult:
+    """Run a ``docker build`` argv, e.g. ``["-f", "Dockerfile.dev", "-t", "frontend:dev", "."]``."""
+    path, opts = parse_build_args(args)
+    cwd = cwd or os.getcwd()
+    path = os.path.join(cwd, path)
+    # As with the CLI, -f is relative to the current directory; failing that, to the context.
+    in_cwd = os.path.join(cwd, opts["dockerfile"])
+    if os.path.isfile(in_cwd):
+        opts["dockerfile"] = os.path.abspath(in_cwd)
+    return build_image(path, client=client, say=say, **opts)

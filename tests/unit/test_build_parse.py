@@ -1,4 +1,12 @@
-from dockermagic.build import from_images
+import os
+import time
+
+import pytest
+
+from dockermagic.build import (BuildResult, BuildState, context_notice, context_size, from_images,
+                               parse_build_args, _failure)
+from dockermagic.errors import CommandError
+from dockermagic.magics.build import CompactProgress
 
 
 def test_from_images_skips_stages_and_platform():
@@ -8,3 +16,121 @@ def test_from_images_skips_stages_and_platform():
 
 def test_from_images_skips_scratch():
     assert from_images("from scratch\n") == []
+
+
+def test_parse_build_args_like_the_cli():
+    path, opts = parse_build_args(["-f", "Dockerfile.dev", "-t", "frontend:dev", "--build-arg=A=1",
+                                   "--build-arg", "B=2", "--label", "x=y", "--target", "builder", "--no-cache", "."])
+    assert path == "."
+    assert opts["dockerfile"] == "Dockerfile.dev" and opts["tags"] == ["frontend:dev"]
+    assert opts["buildargs"] == {"A": "1", "B": "2"} and opts["labels"] == {"x": "y"}
+    assert opts["target"] == "builder" and opts["nocache"] is True
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["-t"], "needs a value"),
+    ([".", "other"], "exactly one context"),
+    (["--squash", "."], "unsupported option --squash"),
+    (["-t", "x"], "needs a context path"),
+])
+def test_parse_build_args_errors_are_one_sentence(argv, words):
+    with pytest.raises(CommandError, match=words):
+        parse_build_args(argv)
+
+
+def _sparse(path, size):
+    with open(path, "wb") as f:
+        f.truncate(size)
+
+
+def test_context_size_honours_dockerignore(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM debian:bookworm\n")
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    _sparse(tmp_path / "big.bin", 150 * 2**20)  # sparse: 150 MB on paper, no disk used
+    assert context_size(str(tmp_path)) > 150 * 2**20
+    (tmp_path / ".dockerignore").write_text("# data stays home\nbig.bin\n")
+    small = context_size(str(tmp_path))
+    assert small < 1000 and small >= len("print('hi')\n")
+
+
+def test_context_notice_warns_when_large_with_a_dockerignore_hint(tmp_path):
+    quiet = context_notice(5 * 10**6, str(tmp_path))
+    assert quiet == ["Sending build context to the engine: 5.0 MB"]
+    loud = context_notice(150 * 2**20, str(tmp_path))
+    assert loud[0].endswith("157.3 MB") and "larger than 100 MB" in loud[1] and "add a .dockerignore" in loud[1]
+    (tmp_path / ".dockerignore").write_text("x\n")
+    assert "extend its .dockerignore" in context_notice(150 * 2**20, str(tmp_path))[1]
+
+
+LINES = ["Step 1/3 : FROM debian:bookworm", " ---> 752311251348", "Step 2/3 : COPY a /a", " ---> Using cache",
+         " ---> 0123456789ab", "Step 3/3 : RUN make", " ---> Running in 5f2c", "cc -o app app.c",
+         "app.c:3: error: expected ';'"]
+
+
+def test_build_state_counts_steps_cache_and_step_output():
+    state = BuildState()
+    for line in LINES:
+        state.feed(line)
+    assert (state.step, state.steps, state.instruction, state.cache_hits) == (3, 3, "RUN make", 1)
+    assert state.step_output == ["cc -o app app.c", "app.c:3: error: expected ';'"]
+    assert state.log == LINES
+
+
+def test_failure_names_step_instruction_and_last_output():
+    state = BuildState()
+    for line in LINES:
+        state.feed(line)
+    exc = _failure(state, "The command '/bin/sh -c make' returned a non-zero code: 2\n")
+    assert str(exc) == ("Build failed at step 3/3 (RUN make): The command '/bin/sh -c make' returned a non-zero "
+                        "code: 2 Last output: cc -o app app.c | app.c:3: error: expected ';'.")
+    assert exc.step == 3 and exc.instruction == "RUN make" and exc.last_lines[-1].startswith("app.c:3")
+
+
+class FakeHandle:
+    def __init__(self, shown):
+        self.shown = shown
+
+    def update(self, obj):
+        self.shown.append(obj.data)
+
+
+def _fake_display():
+    shown, handles = [], []
+
+    def show(obj, display_id=None):
+        assert display_id is True
+        shown.append(obj.data)
+        handles.append(FakeHandle(shown))
+        return handles[-1]
+    return show, shown, handles
+
+
+def test_compact_progress_is_one_updating_line_with_step_and_elapsed_time():
+    show, shown, handles = _fake_display()
+    view = CompactProgress(show=show, tick=0.05, min_gap=0)
+    state = BuildState()
+    for line in LINES:
+        state.feed(line)
+        view.line(line, state)
+    n = len(shown)
+    time.sleep(0.3)  # nothing printed: the ticker still moves the clock
+    assert len(shown) > n
+    view.finish(state, True, "Built 0123456789ab in 1.0 s: 3 steps, 1 from cache.")
+    assert len(handles) == 1, "one display, updated in place"
+    assert "Step 3/3: RUN make" in shown[n] and "(1 cached)" in shown[n] and "expected ';'" in shown[n]
+    assert shown[n].startswith("[") and " s] " in shown[n]
+    assert shown[-1].startswith("Built 0123456789ab") and ".log" in shown[-1]
+    after = len(shown)
+    time.sleep(0.2)
+    assert len(shown) == after, "the ticker stops with the build"
+
+
+def test_build_result_history_is_a_dataframe():
+    rows = [{"Id": "sha256:" + "a" * 64, "Created": 1700000000, "CreatedBy": "/bin/sh -c #(nop) CMD [\"x\"]",
+             "Size": 0, "Tags": ["t:1"]},
+            {"Id": "<missing>", "Created": 1690000000, "CreatedBy": "RUN apt-get install", "Size": 2_500_000, "Tags": None}]
+    r = BuildResult("sha256:" + "a" * 64, ["t:1"], 10**8, 1.5, 3, 1, ["Step 1/3 : FROM x"], rows)
+    df = r.history
+    assert list(df.columns) == ["id", "created_by", "size_mb", "created", "tags"]
+    assert df["id"].tolist() == ["aaaaaaaaaaaa", "<missing>"] and df["size_mb"].tolist() == [0.0, 2.5]
+    assert "tags=['t:1']" in repr(r) and "steps=3 cached=1" in repr(r)
