@@ -18,45 +18,63 @@ _lock = threading.Lock()
 _client: docker.DockerClient | None = None
 
 
-def _context_client() -> docker.DockerClient | None:
-    """A client for the docker CLI's current context, when one other than default is chosen.
+def current_context() -> tuple[str, str | None] | None:
+    """The docker CLI context in force and its engine endpoint, or None for the default.
 
-    docker-py reads contexts but ``docker.from_env()`` ignores them and DOCKER_CONTEXT.
+    Like the CLI: ``DOCKER_HOST`` wins, then ``DOCKER_CONTEXT``, then ``currentContext`` in
+    ``~/.docker/config.json`` (``DOCKER_CONFIG`` moves that directory); the endpoint is read
+    from ``contexts/meta/<sha256(name)>/meta.json``. docker-py reads contexts, but
+    ``docker.from_env()`` ignores them.
+
+    Raises:
+        EngineUnavailable: the chosen context does not exist or cannot be read.
     """
     if os.environ.get("DOCKER_HOST"):
-        return None  # the CLI, too, lets DOCKER_HOST win over the context
-    try:
-        from docker.context import ContextAPI
+        return None
+    from docker.context import ContextAPI
+    from docker.context.config import get_current_context_name
 
-        name = os.environ.get("DOCKER_CONTEXT") or ContextAPI.get_current_context_name()
+    name = os.environ.get("DOCKER_CONTEXT")
+    try:
+        name = name or get_current_context_name()
         if not name or name == "default":
             return None
         ctx = ContextAPI.get_context(name)
-    except Exception:
-        return None
-    if ctx is None or not ctx.Host:
-        return None
-    return docker.DockerClient(base_url=ctx.Host, tls=ctx.TLSConfig or False, use_ssh_client=False)
+    except Exception as exc:
+        raise EngineUnavailable(f"The docker CLI context {name!r} cannot be read ({exc}); "
+                                "choose another with `docker context use default` or set DOCKER_HOST.") from None
+    if ctx is None:
+        raise EngineUnavailable(f"The docker CLI context {name!r} (chosen in ~/.docker/config.json or "
+                                "DOCKER_CONTEXT) does not exist; run `docker context use default` or set DOCKER_HOST.")
+    return name, ctx.Host
 
 
 def connect(timeout: float = 60) -> docker.DockerClient:
     """Return a new client for the engine the docker CLI would talk to, checked with a ping.
 
     Similar to what ``docker`` does before every command: DOCKER_HOST / DOCKER_TLS_VERIFY /
-    DOCKER_CERT_PATH, else the current CLI context, else the local socket.
+    DOCKER_CERT_PATH, else the current CLI context (``current_context()``), else the local socket.
 
     Raises:
-        EngineUnavailable: nothing answers there.
+        EngineUnavailable: nothing answers there (the message says how to start an engine).
     """
+    context = current_context()
+    where = (f"{context[1]} (docker context {context[0]})" if context
+             else os.environ.get("DOCKER_HOST") or "the local socket")
     try:
-        client = _context_client() or docker.from_env(timeout=timeout)
+        if context:
+            from docker.context import ContextAPI
+
+            tls = ContextAPI.get_context(context[0]).TLSConfig or False
+            client = docker.DockerClient(base_url=context[1], tls=tls, use_ssh_client=False, timeout=timeout)
+        else:
+            client = docker.from_env(timeout=timeout)
         if client.api.base_url.startswith("https"):
             # REQUESTS_CA_BUNDLE in the environment would otherwise replace the TLS CA
             # the user configured (docker-py issues 2433, 2598).
             client.api.trust_env = False
         client.ping()
     except Exception as exc:  # docker raises DockerException, requests errors, FileNotFoundError...
-        where = os.environ.get("DOCKER_HOST") or "the local socket"
         raise EngineUnavailable(f"No Docker engine answers at {where}: {START_HINT}.") from exc
     return client
 

@@ -113,14 +113,19 @@ def port(name: str, *, client, private: str | None = None) -> list[str]:
             for b in binds]
 
 
-def top(name: str, *, client):
-    """Processes in a container as a table. Similar to ``docker top``."""
+def top(name: str, *, client, ps_args: str | None = None):
+    """Processes in a container as a table. Similar to ``docker top CONTAINER [ps OPTIONS]``.
+
+    Args:
+        ps_args: options for ``ps`` as one string (``"-o pid,comm"``, ``"aux"``); the engine
+            runs ``ps`` on the host with them, as for the CLI (default ``-ef``).
+    """
     from .tables import Table
 
     try:
-        data = client.api.top(_get(name, client).id)
+        data = client.api.top(_get(name, client).id, ps_args=ps_args)
     except Exception as exc:
-        raise from_docker_error(exc, f"list the processes of {name}") from None
+        raise from_docker_error(exc, f"list the processes of {name}" + (f" with ps {ps_args}" if ps_args else "")) from None
     titles = data.get("Titles") or []
     return Table(titles, [dict(zip(titles, p)) for p in data.get("Processes") or []])
 

@@ -16,20 +16,22 @@ from .errors import CommandError
 _ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 
 
-class Lines:
-    """Formatted output, one line per object: printed plainly, ``.lines`` for code."""
+class Lines(list):
+    """Output one line per item, as the CLI prints it (``ps -q``, ``port``, ``--format``, names
+    from ``stop``/``rm``); a list of str, so ``x[0]``, ``in`` and ``==`` work. ``.lines`` is a
+    plain list, ``.to_frame()`` a one-column DataFrame."""
 
-    def __init__(self, lines: list[str]):
-        self.lines = lines
+    @property
+    def lines(self) -> list[str]:
+        return list(self)
 
-    def __len__(self) -> int:
-        return len(self.lines)
+    def to_frame(self):
+        import pandas as pd
 
-    def __iter__(self):
-        return iter(self.lines)
+        return pd.DataFrame({"line": list(self)})
 
     def __repr__(self) -> str:
-        return "\n".join(self.lines)
+        return "\n".join(map(str, self))
 
 
 def _lookup(obj, path: str):

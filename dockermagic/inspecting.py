@@ -27,6 +27,12 @@ class InspectResult:
     def __getitem__(self, i):
         return self.data[i]
 
+    def to_frame(self):
+        """One row per object, nested keys flattened (``State.Status``, ``Config.Image``…)."""
+        import pandas as pd
+
+        return pd.json_normalize(self.data)
+
     def __repr__(self) -> str:
         return json.dumps(self.data, indent=2, default=str)
 

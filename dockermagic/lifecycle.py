@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .errors import CommandError, from_docker_error
+from .formatting import Lines
 
 
 def _get(name: str, client):
@@ -69,13 +70,52 @@ def parse_since(value: str) -> int:
     return int(when.timestamp())
 
 
-def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False, follow: bool = False,
-         since: str | None = None, say: Callable[[str], None] = print) -> str:
-    """Show a container's output. Similar to ``docker logs [--tail N] [--since T] [-t] [-f]``.
+class LogsResult(Lines):
+    """What ``logs`` returns: the lines (a list of str), ``.text``, ``.container``; displayed as
+    the text (``<pre>`` in a notebook); ``.to_frame()`` splits ``-t`` timestamps into a column."""
 
-    With ``follow`` lines go to ``say`` as they arrive until the container stops or the user
-    interrupts (KeyboardInterrupt ends the stream quietly; the container keeps running).
-    Returns all text shown.
+    def __init__(self, container: str, lines: list[str], *, timestamps: bool = False):
+        super().__init__(lines)
+        self.container = container
+        self.timestamps = timestamps
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self)
+
+    def to_frame(self):
+        import pandas as pd
+
+        if not self.timestamps:
+            return super().to_frame()
+        stamped = [line.partition(" ") for line in self]
+        return pd.DataFrame({"timestamp": pd.to_datetime([s[0] for s in stamped], utc=True, format="ISO8601"),
+                             "line": [s[2] for s in stamped]})
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.text)}</pre>"
+
+
+class FollowedLogs(LogsResult):
+    """``logs -f``: every line was shown while it arrived, so displaying the result shows nothing."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False, follow: bool = False,
+         since: str | None = None, say: Callable[[str], None] = print) -> LogsResult:
+    """A container's output. Similar to ``docker logs [--tail N] [--since T] [-t] [-f]``.
+
+    Without ``follow`` nothing is printed: the result displays the text. With ``follow``
+    lines go to ``say`` as they arrive until the container stops or the user interrupts
+    (KeyboardInterrupt stops following; the container keeps running and ``say`` tells how
+    to stop it).
+
+    Returns:
+        LogsResult (FollowedLogs with ``follow``): the lines shown.
     """
     c = _get(name, client)
     if tail is not None and tail != "all" and not str(tail).isdigit():
@@ -83,33 +123,40 @@ def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False
     kw = {"timestamps": timestamps, "tail": int(tail) if tail not in (None, "all") else "all"}
     if since is not None:
         kw["since"] = parse_since(since)
-    shown: list[str] = []
     try:
-        if follow:
-            try:
-                for chunk in c.logs(stream=True, follow=True, **kw):
-                    text = chunk.decode(errors="replace").rstrip("\n")
-                    shown.append(text)
-                    say(text)
-            except KeyboardInterrupt:
-                pass
-        else:
+        if not follow:
             text = c.logs(**kw).decode(errors="replace").rstrip("\n")
-            shown.append(text)
-            if text:
-                say(text)
+            return LogsResult(name, text.split("\n") if text else [], timestamps=timestamps)
+        shown: list[str] = []
+        stream = c.logs(stream=True, follow=True, **kw)
+        try:
+            for chunk in stream:
+                for line in chunk.decode(errors="replace").rstrip("\n").split("\n"):
+                    shown.append(line)
+                    say(line)
+        except KeyboardInterrupt:
+            c.reload()
+            if c.status == "running":
+                say(f"Stopped following the logs; container {c.name} keeps running "
+                    f"(stop it with %docker stop {c.name}).")
+        finally:
+            stream.close()
+        return FollowedLogs(name, shown, timestamps=timestamps)
     except Exception as exc:
         raise from_docker_error(exc, f"read the logs of {name}") from None
-    return "\n".join(shown)
 
 
 class ExecResult:
     """What ``exec`` returns: ``exit_code`` (None when detached or interrupted) and the ``output``
-    text (already shown while streaming)."""
+    text (already shown while streaming, so the display is only the exit code); ``.lines``."""
 
-    def __init__(self, exit_code: int, output: str):
+    def __init__(self, exit_code: int | None, output: str):
         self.exit_code = exit_code
         self.output = output
+
+    @property
+    def lines(self) -> list[str]:
+        return self.output.split("\n") if self.output else []
 
     def __repr__(self) -> str:
         return "<exec still running>" if self.exit_code is None else f"<exec exit code {self.exit_code}>"

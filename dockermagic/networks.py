@@ -6,6 +6,7 @@ from docker.types import IPAMConfig, IPAMPool
 
 from .client import default_labels
 from .errors import CommandError, from_docker_error
+from .formatting import Lines
 from .grammar import flag, parse, parse_prune
 from .summary import network_row
 
@@ -135,8 +136,12 @@ def network_command(argv: list[str], *, client):
         if len(p.args) != 2:
             raise CommandError("'docker network disconnect' needs NETWORK CONTAINER.")
         return disconnect(*p.args, client=client, **p.flags)
-    if sub == "rm":
-        return rm(parse("network rm", rest, []).args, client=client)
+    if sub in ("rm", "remove"):
+        p = parse("network rm", rest, [])
+        if not p.args:
+            raise CommandError("'docker network rm' needs at least one network.")
+        rm(p.args, client=client)
+        return Lines(p.args)
     if sub == "prune":
-        return prune(client=client, filters=parse_prune("network prune", rest))
+        return Lines(prune(client=client, filters=parse_prune("network prune", rest)))
     raise CommandError(f"'docker network {sub}' is not supported.")

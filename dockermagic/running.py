@@ -30,18 +30,65 @@ def publish_ports(specs: list[str]) -> dict[str, Any]:
     return ports
 
 
+def _is_host_path(src: str) -> bool:
+    # As the CLI reads -v: a path (absolute, ./relative, ~) binds a host directory; a bare word names a volume.
+    return src.startswith((".", "/", "~"))
+
+
 def bind_volumes(specs: list[str], *, cwd: str) -> dict[str, dict[str, str]]:
-    """``-v src:dst[:ro]`` → SDK ``volumes=``; host paths made absolute against ``cwd``."""
+    """``-v src:dst[:ro]`` → SDK ``volumes=``; host paths made absolute against ``cwd``.
+
+    A ``src`` that is not a path is a named volume (see ``volume_names``); a lone ``/dst`` is an
+    anonymous volume and is left to ``anonymous_volumes``.
+    """
     out = {}
     for spec in specs:
         parts = spec.split(":")
-        if len(parts) not in (2, 3):
-            raise CommandError(f"The volume {spec!r} is not src:dst[:ro|rw].")
+        if len(parts) == 1 and spec.startswith("/"):
+            continue
+        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+            raise CommandError(f"The volume {spec!r} is not src:dst[:ro|rw] or /dst.")
+        if len(parts) == 3 and parts[2] not in ("ro", "rw", "z", "Z"):
+            raise CommandError(f"The volume option {parts[2]!r} in {spec!r} is not ro or rw.")
         src, dst = parts[0], parts[1]
-        if src.startswith((".", "/", "~")):
+        if _is_host_path(src):
             src = os.path.abspath(os.path.join(cwd, os.path.expanduser(src)))
         out[src] = {"bind": dst, "mode": parts[2] if len(parts) == 3 else "rw"}
     return out
+
+
+def volume_names(specs: list[str], mounts: list | None = None) -> list[str]:
+    """Named volumes a run uses: ``-v name:/dst`` and ``--mount type=volume,source=name``."""
+    names = [s.split(":")[0] for s in specs if ":" in s and not _is_host_path(s.split(":")[0])]
+    names += [m["Source"] for m in mounts or [] if m.get("Type") == "volume" and m.get("Source")]
+    return list(dict.fromkeys(names))
+
+
+def anonymous_volumes(specs: list[str]):
+    """``-v /dst`` → volume Mounts carrying default_labels(), so the engine creates them labelled."""
+    from docker.types import Mount
+
+    return [Mount(s, None, type="volume", labels=default_labels()) for s in specs if ":" not in s and s.startswith("/")]
+
+
+def ensure_volumes(names: list[str], *, client) -> list[str]:
+    """Create the named volumes that do not exist yet, with default_labels(), as ``docker run``
+    would (but labelled, so whoever cleans up by label finds them). Returns the names created."""
+    import docker.errors
+
+    made = []
+    for n in names:
+        try:
+            client.volumes.get(n)
+        except docker.errors.NotFound:
+            try:
+                client.volumes.create(n, labels=default_labels())
+            except Exception as exc:
+                raise from_docker_error(exc, f"create volume {n}") from None
+            made.append(n)
+        except Exception as exc:
+            raise from_docker_error(exc, f"find volume {n}") from None
+    return made
 
 
 def read_env_files(paths: list[str], *, cwd: str) -> list[str]:
@@ -81,7 +128,8 @@ def parse_mount(spec: str, *, cwd: str):
             raise CommandError(f"The bind mount {spec!r} needs source=PATH.")
         source = os.path.abspath(os.path.join(cwd, os.path.expanduser(source)))
     readonly = fields.get("readonly", fields.get("ro", "false")).lower() in ("true", "1")
-    return Mount(target, source, type=kind, read_only=readonly)
+    labels = default_labels() if kind == "volume" else None  # applied when the engine creates it
+    return Mount(target, source, type=kind, read_only=readonly, labels=labels)
 
 
 def parse_restart(policy: str) -> dict:
@@ -121,8 +169,11 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     if network_alias and not network:
         raise CommandError("'docker run --network-alias' needs --network (a user-defined network).")
     extra = {}
-    if mount:
-        extra["mounts"] = [parse_mount(m, cwd=cwd) for m in mount]
+    mounts = [parse_mount(m, cwd=cwd) for m in mount or []] + anonymous_volumes(volume or [])
+    if mounts:
+        extra["mounts"] = mounts
+    binds = bind_volumes(volume or [], cwd=cwd)
+    ensure_volumes(volume_names(volume or [], mounts), client=client)
     if restart:
         extra["restart_policy"] = parse_restart(restart)
     if entrypoint is not None:
@@ -141,14 +192,16 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     try:
         container = client.containers.run(
             image, command or None, detach=True, name=name, environment=environment,
-            ports=publish_ports(publish or []), volumes=bind_volumes(volume or [], cwd=cwd),
+            ports=publish_ports(publish or []), volumes=binds,
             network=network, labels=labels, auto_remove=rm, working_dir=workdir, user=user,
             hostname=hostname, **extra)
     except Exception as exc:
         raise from_docker_error(exc, f"run {image}") from None
     if not detach:
+        stream = None
         try:
-            for chunk in container.logs(stream=True, follow=True):
+            stream = container.logs(stream=True, follow=True)
+            for chunk in stream:
                 say(chunk.decode(errors="replace").rstrip("\n"))
             # The log stream can end a moment before the engine records the exit; like the
             # CLI, return only once the container has really stopped.
@@ -163,7 +216,11 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
             if code:
                 say(f"(container {container.name} exited with code {code})")
         except KeyboardInterrupt:
+            # Ctrl-C / the stop button ends our following only, as `docker run` with --sig-proxy=false.
             say(f"Detached: container {container.name} keeps running; stop it with %docker stop {container.name}")
+        finally:
+            if stream is not None:
+                stream.close()
     return container
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .client import default_labels
 from .errors import CommandError, from_docker_error
+from .formatting import Lines
 from .grammar import flag, parse, parse_prune
 from .inspecting import InspectResult
 from .tables import Table
@@ -104,12 +105,12 @@ def volume_command(argv: list[str], *, client):
     if sub in ("ls", "list"):
         p = parse("volume ls", rest, [flag("filters", "-f", "--filter", repeat=True), flag("quiet", "-q", "--quiet")])
         t = ls(client=client, filters=p.flags.get("filters"))
-        return [r["name"] for r in t.rows] if p.flags.get("quiet") else t
+        return Lines([r["name"] for r in t.rows]) if p.flags.get("quiet") else t
     if sub == "inspect":
         return inspect(parse("volume inspect", rest, []).args, client=client)
     if sub in ("rm", "remove"):
         p = parse("volume rm", rest, [flag("force", "-f", "--force")])
-        return rm(p.args, client=client, **p.flags)
+        return Lines(rm(p.args, client=client, **p.flags))
     if sub == "prune":
-        return prune(client=client, filters=parse_prune("volume prune", rest))
+        return Lines(prune(client=client, filters=parse_prune("volume prune", rest)))
     raise CommandError(f"'docker volume {sub}' is not supported.")

@@ -142,11 +142,14 @@ def test_logs_tail_timestamps_and_follow(ip, client, cleanup, images, capsys):
     cleanup.container(c)
     c.wait(timeout=30)
     capsys.readouterr()
-    ip.run_line_magic("docker", f"logs --tail 2 {name}")
-    assert capsys.readouterr().out.split() == ["line4", "line5"]
-    ip.run_line_magic("docker", f"logs -t -n 1 {name}")
-    out = capsys.readouterr().out.strip()
+    r = ip.run_line_magic("docker", f"logs --tail 2 {name}")
+    assert r == ["line4", "line5"] and r.text == "line4\nline5"
+    assert capsys.readouterr().out == ""  # not printed: the result displays it (once)
+    assert "line5" in r._repr_html_() and list(r.to_frame()["line"]) == ["line4", "line5"]
+    [out] = ip.run_line_magic("docker", f"logs -t -n 1 {name}")
     assert out.endswith(" line5") and out[:4].isdigit() and "T" in out.split()[0]
+    frame = ip.run_line_magic("docker", f"logs -t {name}").to_frame()
+    assert list(frame["line"]) == [f"line{i}" for i in range(1, 6)] and frame["timestamp"].dt.year.min() >= 2024
     with pytest.raises(UsageError, match="--tail"):
         ip.run_line_magic("docker", f"logs --tail lots {name}")
 
@@ -164,8 +167,9 @@ def test_logs_follow_streams_until_interrupt(client, cleanup, images):
         if line == "second":
             raise KeyboardInterrupt  # the stop button, after the second line arrived live
 
-    logs(c.id, client=client, follow=True, say=say)
-    assert said == ["first", "second"]
+    r = logs(c.id, client=client, follow=True, say=say)
+    assert said[:2] == ["first", "second"] and r == ["first", "second"]
+    assert "keeps running" in said[2] and "%docker stop" in said[2]
     c.reload()
     assert c.status == "running"
 
@@ -336,6 +340,11 @@ def test_port_top_stats_tag_rmi_and_logs_since(ip, client, cleanup, images, caps
     assert len(ip.run_line_magic("docker", f"port {name}").lines) == 2
     top = ip.run_line_magic("docker", f"top {name}")
     assert any("sleep" in r.get("CMD", "") for r in top.rows)
+    top = ip.run_line_magic("docker", f"top {name} -o pid,comm")  # ps options pass through, as in the CLI
+    assert top.columns == ["PID", "COMMAND"] and "sleep" in list(top.to_frame()["COMMAND"])
+    assert "%CPU" in ip.run_line_magic("docker", f"top {name} aux").columns
+    with pytest.raises(UsageError, match="ps OPTIONS"):
+        ip.run_line_magic("docker", "top")
     [row] = ip.run_line_magic("docker", f"stats --no-stream {name}").rows
     assert row["name"] == name and row["pids"] >= 1 and row["mem_usage_mb"] > 0
     with pytest.raises(UsageError, match="--no-stream"):
@@ -344,13 +353,9 @@ def test_port_top_stats_tag_rmi_and_logs_since(ip, client, cleanup, images, caps
 
     started = datetime.datetime.fromisoformat(c.attrs["State"]["StartedAt"][:19] + "+00:00").timestamp()
     time.sleep(max(0.0, started + 4.5 - time.time()))
-    capsys.readouterr()
-    ip.run_line_magic("docker", f"logs --since {int(started) + 2} {name}")  # a Unix time between the lines
-    assert capsys.readouterr().out.split() == ["late"]
-    ip.run_line_magic("docker", f"logs --since 1h {name}")
-    assert capsys.readouterr().out.split() == ["early", "late"]
-    ip.run_line_magic("docker", f"logs --since 2099-01-01T00:00:00Z {name}")
-    assert capsys.readouterr().out.strip() == ""
+    assert ip.run_line_magic("docker", f"logs --since {int(started) + 2} {name}") == ["late"]  # between the lines
+    assert ip.run_line_magic("docker", f"logs --since 1h {name}") == ["early", "late"]
+    assert ip.run_line_magic("docker", f"logs --since 2099-01-01T00:00:00Z {name}") == []
     with pytest.raises(UsageError, match="--since"):
         ip.run_line_magic("docker", f"logs --since yesterday {name}")
     tag = f"dmtest-tag-{name.rsplit('-', 1)[1]}:v1"
