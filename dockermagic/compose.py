@@ -2,13 +2,16 @@
 
 Output streams line by line as Compose writes it; a non-zero exit raises ComposeError with
 Compose's own last lines. YAML is checked with PyYAML first so a typo is reported with its line.
+``ps`` is answered from the engine (Compose's project label), as a ``%docker ps`` table.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass, field
 from typing import Callable
 
 import yaml
@@ -18,16 +21,22 @@ from .errors import ComposeError
 
 Say = Callable[[str], None]
 PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+SUBCOMMANDS = ("up", "down", "ps", "logs", "config", "build", "restart", "exec", "stop", "start", "pull")
+# Compose's own options that take a value; everything else before the subcommand is refused.
+_GLOBAL_WITH_VALUE = {"-f": "file", "--file": "file", "-p": "project", "--project-name": "project",
+                      "--project-directory": "project_dir", "--project-dir": "project_dir"}
 
 
-def compose_argv() -> list[str]:
+@functools.lru_cache(maxsize=1)
+def compose_tool() -> tuple[str, ...]:
     """The Compose tool to run: the v2 plugin when ``docker compose version`` works, else v1."""
     docker = shutil.which("docker")
     if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
-        return [docker, "compose"]
+        return (docker, "compose")
     v1 = shutil.which("docker-compose")
     if v1:
-        return [v1]
+        return (v1,)
     raise ComposeError("No Compose tool found: run scripts/compose-up.sh or install Debian's docker-compose.")
 
 
@@ -39,7 +48,7 @@ def check_yaml(text: str) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ComposeError(f"The compose file is not valid YAML{where}: {getattr(exc, 'problem', exc)}.") from None
-    if not isinstance(data, dict) or "services" not in data:
+    if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
         raise ComposeError("The compose file needs a top-level 'services:' mapping.")
     return data
 
@@ -54,64 +63,118 @@ def write_project(text: str, *, project_dir: str, file: str = "docker-compose.ym
     return path
 
 
-def run_compose(args: list[str], *, cwd: str | None = None, file: str | None = None,
-                project: str | None = None, say: Say = print) -> list[str]:
-    """Run Compose with ``args`` (e.g. ``["up", "-d", "--build"]``), streaming its output.
+@dataclass
+class ComposeCall:
+    """One Compose command line, split into Compose's global options and the subcommand."""
 
-    Similar to ``docker compose -f FILE -p PROJECT ARGS``. Returns the output lines.
-    Raises: ComposeError with Compose's own message on a non-zero exit.
+    subcommand: str
+    args: list[str] = field(default_factory=list)
+    file: str | None = None
+    project: str | None = None
+    project_dir: str | None = None
+
+    def argv(self, tool: tuple[str, ...] | list[str]) -> list[str]:
+        """The argv to run, e.g. ``docker compose -f F -p P exec -T db psql``."""
+        out = list(tool)
+        if self.file:
+            out += ["-f", self.file]
+        if self.project:
+            out += ["-p", self.project]
+        if self.project_dir:
+            out += ["--project-directory", self.project_dir]
+        args = list(self.args)
+        if self.subcommand == "exec" and "-T" not in args:
+            args.insert(0, "-T")  # a notebook has no terminal for Compose to attach
+        return out + [self.subcommand] + args
+
+
+def parse_compose(argv: list[str]) -> ComposeCall:
+    """``["-p", "shop", "up", "-d"]`` → ComposeCall. Raises ComposeError for a line Compose can't take."""
+    found: dict[str, str] = {}
+    it = iter(argv)
+    for a in it:
+        opt, eq, val = a.partition("=")
+        if opt in _GLOBAL_WITH_VALUE:
+            value = val if eq else next(it, None)
+            if not value:
+                raise ComposeError(f"compose: {opt} needs a value.")
+            found[_GLOBAL_WITH_VALUE[opt]] = value
+        elif a.startswith("-"):
+            raise ComposeError(f"compose: unknown option {a} before the subcommand.")
+        elif a not in SUBCOMMANDS:
+            raise ComposeError(f"compose: {a!r} is not a subcommand; expected one of {', '.join(SUBCOMMANDS)}.")
+        else:
+            call = ComposeCall(a, list(it), **found)
+            if a == "exec" and len([x for x in call.args if not x.startswith("-")]) < 2:
+                raise ComposeError("compose exec needs a service and a command, e.g. exec db psql -U root.")
+            return call
+    raise ComposeError(f"compose: which subcommand? Expected one of {', '.join(SUBCOMMANDS)}.")
+
+
+def run_compose(call: ComposeCall, *, cwd: str | None = None, say: Say = print) -> list[str]:
+    """Run Compose, streaming its output. Similar to ``docker compose -f FILE -p PROJECT SUB ARGS``.
+
+    Returns: the output lines. Raises: ComposeError with Compose's own message on a non-zero exit.
     """
-    argv = compose_argv()
-    if file:
-        argv += ["-f", file]
-    if project:
-        argv += ["-p", project]
-    argv += list(args)
+    argv = call.argv(compose_tool())
     lines: list[str] = []
-    proc = subprocess.Popen(argv, cwd=cwd or os.getcwd(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, errors="replace")
+    try:
+        proc = subprocess.Popen(argv, cwd=cwd or os.getcwd(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, errors="replace")
+    except OSError as exc:
+        raise ComposeError(f"Could not start Compose ({argv[0]}): {exc}.") from None
     try:
         for line in proc.stdout:
             line = line.rstrip("\n")
             lines.append(line)
             say(line)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # `logs -f` runs until interrupted
         proc.terminate()
-        raise
+        proc.wait()
+        return lines
     finally:
         rc = proc.wait()
     if rc != 0:
         tail = " ".join(l.strip() for l in lines[-3:] if l.strip()) or f"exit status {rc}"
-        raise ComposeError(f"Compose {' '.join(args[:1])} failed: {tail}")
+        raise ComposeError(f"Compose {call.subcommand} failed: {tail}")
     return lines
 
 
-def project_name(cwd: str, file: str | None = None, project: str | None = None) -> str:
-    """The project name Compose uses: -p, else the project directory's name (lower-case)."""
-    name = project or os.path.basename(os.path.abspath(cwd))
+def project_name(cwd: str, call: ComposeCall) -> str:
+    """The project name Compose uses: -p, else the project directory's name, normalised like Compose."""
+    if call.project:
+        name = call.project
+    else:
+        base = call.project_dir or (os.path.dirname(os.path.join(cwd, call.file)) if call.file else cwd)
+        name = os.path.basename(os.path.abspath(base))
     return "".join(ch for ch in name.lower() if ch.isalnum() or ch in "-_")
 
 
-def ps(project: str, *, client, all: bool = True):
-    """The project's containers as a ``%docker ps`` table, found by Compose's project label."""
-    return containers.ps(client=client, all=all, filters=[f"label={PROJECT_LABEL}={project}"])
+def ps(project: str, *, client, all: bool = False, services: list[str] | None = None):
+    """The project's containers as a ``%docker ps`` table (``.to_frame()`` for a DataFrame).
+
+    Similar to ``docker compose ps [-a] [SERVICE…]``; found by Compose's project label.
+    """
+    filters = [f"label={PROJECT_LABEL}={project}"] + [f"label={SERVICE_LABEL}={s}" for s in services or []]
+    if len(services or []) > 1:  # label filters are AND-ed by the engine: one query per service
+        rows = [r for s in services for r in ps(project, client=client, all=all, services=[s]).rows]
+        return containers.ContainerList(rows)
+    return containers.ps(client=client, all=all, filters=filters)
 
 
 def compose_command(args: list[str], *, cwd: str | None = None, client=None, say: Say = print):
-    """Carry out a ``docker compose`` argv; ``ps`` returns a table, everything else streams."""
-    file = project = None
-    rest: list[str] = []
-    it = iter(args)
-    for a in it:
-        if a in ("-f", "--file"):
-            file = next(it, None)
-        elif a in ("-p", "--project-name"):
-            project = next(it, None)
-        elif a.startswith("--project-name="):
-            project = a.split("=", 1)[1]
-        else:
-            rest.append(a)
+    """Carry out a ``docker compose`` argv; ``ps`` returns a table, everything else streams.
+
+    Returns: a ContainerList for ``ps``, else Compose's output lines.
+    Raises: ComposeError (bad line, missing tool, or Compose's own failure).
+    """
+    call = parse_compose(args)
     cwd = cwd or os.getcwd()
-    if rest[:1] == ["ps"] and client is not None:
-        return ps(project_name(cwd, file, project), client=client)
-    return run_compose(rest, cwd=cwd, file=file, project=project, say=say)
+    if call.subcommand == "ps" and all(a in ("-a", "--all") or not a.startswith("-") for a in call.args):
+        if client is None:
+            from .client import get_client
+
+            client = get_client()
+        return ps(project_name(cwd, call), client=client, all=bool({"-a", "--all"} & set(call.args)),
+                  services=[a for a in call.args if not a.startswith("-")])
+    return run_compose(call, cwd=cwd, say=say)

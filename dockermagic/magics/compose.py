@@ -1,5 +1,7 @@
 """``%%compose`` (the cell is the compose YAML) and ``%compose up|down|ps|logs|…``."""
 
+from __future__ import annotations
+
 import os
 import shlex
 
@@ -10,24 +12,46 @@ from .. import client as dm_client
 from .. import compose
 from ..errors import DockerMagicError
 
-SUBCOMMANDS = {"up", "down", "ps", "logs", "config", "build", "restart", "exec", "stop", "start", "pull"}
+
+def parse_define(argv: list[str], cwd: str) -> tuple[str | None, str, str]:
+    """``%%compose`` options → (project name, project dir, file name)."""
+    project, pdir, file = None, cwd, "docker-compose.yml"
+    it = iter(argv)
+    for a in it:
+        opt, eq, val = a.partition("=")
+        if opt not in ("-p", "--project-name", "--project-dir", "--project-directory", "-f", "--file"):
+            raise UsageError(f"%%compose: unknown option {a!r}; use -p NAME, --project-dir DIR, -f FILE.")
+        value = val if eq else next(it, None)
+        if not value:
+            raise UsageError(f"%%compose: {opt} needs a value.")
+        if opt in ("-p", "--project-name"):
+            project = value
+        elif opt in ("-f", "--file"):
+            file = value
+        else:
+            pdir = os.path.abspath(os.path.join(cwd, value))
+    return project, pdir, file
 
 
 @magics_class
 class ComposeMagics(Magics):
+    """Remembers the last ``%%compose`` project, so ``%compose up`` needs no options."""
+
     def __init__(self, shell=None, **kw):
         super().__init__(shell, **kw)
-        self.project_dir = None
-        self.project = None
-        self.file = None
+        self.project_dir: str | None = None
+        self.project: str | None = None
+        self.file: str | None = None
 
     @no_var_expand
     @line_cell_magic
     def compose(self, line, cell=None):
-        """%%compose [-p NAME] [--project-dir DIR] [-f FILE]: save the cell as the project's compose file.
+        """%%compose [-p NAME] [--project-dir DIR] [-f FILE]: check the cell's YAML, save it as the project's file.
 
-        %compose up [-d] [--build] [--wait] [service…] | down [-v] [--remove-orphans] | ps | logs [-f]
-        [service] | config | build | restart | exec SERVICE CMD…: run the real Compose tool.
+        %compose [-p NAME] [-f FILE] up [-d] [--build] [--wait] [service…] | down [-v] [--remove-orphans]
+        | ps [-a] [service…] | logs [-f] [service] | config | build | restart | exec SERVICE CMD…:
+        run the real Compose tool (v2 plugin, else docker-compose v1) on the last ``%%compose`` project.
+        ``ps`` returns a table (``.to_frame()`` gives a DataFrame); the others return Compose's lines.
         """
         try:
             argv = shlex.split(line)
@@ -41,24 +65,17 @@ class ComposeMagics(Magics):
             raise UsageError(str(exc)) from None
 
     def _define(self, argv, cell):
-        project, pdir, file = None, os.getcwd(), "docker-compose.yml"
-        it = iter(argv)
-        for a in it:
-            if a in ("-p", "--project-name"):
-                project = next(it, None)
-            elif a == "--project-dir":
-                pdir = os.path.abspath(next(it, "."))
-            elif a in ("-f", "--file"):
-                file = next(it, None)
-            else:
-                raise UsageError(f"%%compose: unknown option {a!r}.")
+        project, pdir, file = parse_define(argv, os.getcwd())
         self.file = compose.write_project(cell, project_dir=pdir, file=file)
         self.project_dir, self.project = pdir, project
-        print(f"Wrote {self.file}")
+        print(f"Saved {self.file}" + (f" (project {project})" if project else ""))
 
     def _run(self, argv):
-        if not argv or argv[0] not in SUBCOMMANDS:
-            raise UsageError(f"%compose: expected one of {', '.join(sorted(SUBCOMMANDS))}.")
-        cwd = self.project_dir or os.getcwd()
+        if not argv:
+            raise UsageError(f"%compose: which subcommand? One of {', '.join(compose.SUBCOMMANDS)}.")
+        # The remembered project goes first; options on the line come after and win.
         pre = (["-f", self.file] if self.file else []) + (["-p", self.project] if self.project else [])
-        return compose.compose_command(pre + argv, cwd=cwd, client=dm_client.get_client())
+        result = compose.compose_command(pre + argv, cwd=self.project_dir or os.getcwd(),
+                                         client=dm_client.get_client())
+        # Streamed lines were already shown; only a table is worth returning to Out[].
+        return result if isinstance(result, compose.containers.ContainerList) else None

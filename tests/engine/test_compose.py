@@ -1,3 +1,5 @@
+"""The seed's frontend/backend/db project through %%compose / %compose and the real Compose tool."""
+
 import json
 import os
 import shutil
@@ -5,6 +7,7 @@ import socket
 import time
 import urllib.request
 
+import psycopg2
 import pytest
 from IPython.core.error import UsageError
 
@@ -12,13 +15,13 @@ APPS = os.path.join(os.path.dirname(__file__), "..", "..", "notebooks", "apps")
 LABEL = "com.docker.compose.project"
 
 
-def _wait_json(url, timeout=60):
+def _wait_http(url, timeout=60):
     end = time.time() + timeout
     while True:
         try:
             with urllib.request.urlopen(url, timeout=5) as r:
-                return json.load(r)
-        except Exception:
+                return r.read().decode()
+        except OSError:
             if time.time() > end:
                 raise
             time.sleep(0.5)
@@ -30,39 +33,90 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _sweep(client, project):
+    """Whatever Compose left of the project, by its label, and the images it built."""
+    flt = {"label": f"{LABEL}={project}"}
+    for c in client.containers.list(all=True, filters=flt):
+        c.remove(force=True, v=True)
+    for n in client.networks.list(filters=flt):
+        n.remove()
+    for v in client.volumes.list(filters=flt):
+        v.remove(force=True)
+    for img in client.images.list(filters={"reference": f"{project}*"}):
+        client.images.remove(img.id, force=True)
+
+
 def test_invalid_yaml_names_line(ip, tmp_path):
     with pytest.raises(UsageError, match="line 3"):
         ip.run_cell_magic("compose", f"--project-dir {tmp_path}", "services:\n  a:\n\timage: x\n")
+    assert not (tmp_path / "docker-compose.yml").exists()
 
 
-def test_backend_db_up_and_down(ip, client, cleanup, tmp_path, images, port_5433):
+def test_unknown_subcommand_is_a_usage_error(ip):
+    with pytest.raises(UsageError, match="not a subcommand"):
+        ip.run_line_magic("compose", "upp -d")
+
+
+def test_frontend_backend_db_up_and_down(ip, client, cleanup, tmp_path, images, port_5433, capsys):
     project = cleanup.name("dmcompose")
-    shutil.copytree(os.path.join(APPS, "backend"), tmp_path / "backend")
-    port = _free_port()
-    yml = open(os.path.join(APPS, "docker-compose.yml")).read().replace("127.0.0.1:5000:5000", f"127.0.0.1:{port}:5000")
+    for app in ("backend", "frontend"):
+        shutil.copytree(os.path.join(APPS, app), tmp_path / app, ignore=shutil.ignore_patterns("node_modules", "build"))
+    web, api = _free_port(), _free_port()
+    yml = (open(os.path.join(APPS, "docker-compose.yml")).read()
+           .replace("127.0.0.1:5000:5000", f"127.0.0.1:{api}:5000").replace("127.0.0.1:3000:80", f"127.0.0.1:{web}:80"))
+    flt = {"label": f"{LABEL}={project}"}
     try:
         ip.run_cell_magic("compose", f"-p {project} --project-dir {tmp_path}", yml)
-        ip.run_line_magic("compose", "up -d --build")
+        ip.run_line_magic("compose", "up --build -d")
         table = ip.run_line_magic("compose", "ps")
-        assert len(table) == 2
-        with socket.create_connection(("127.0.0.1", 5433), timeout=30):
-            pass
-        health = _wait_json(f"http://127.0.0.1:{port}/health")  # backend reaches "db" by name
-        assert "PostgreSQL" in health["db"]
+        frame = table.to_frame()
+        assert len(frame) == 3 and set(frame["state"]) == {"running"}
+        services = {c.labels["com.docker.compose.service"]: c for c in client.containers.list(filters=flt)}
+        assert set(services) == {"frontend", "backend", "db"}
+        # depends_on: db, then backend, then frontend.
+        started = {s: c.attrs["State"]["StartedAt"] for s, c in services.items()}
+        assert started["db"] <= started["backend"] <= started["frontend"]
+
+        # The db from the host, on the tutorial's port.
+        end = time.time() + 60
+        while True:
+            try:
+                with psycopg2.connect(host="127.0.0.1", port=5433, user="root", password="root", dbname="ny_taxi",
+                                      connect_timeout=3) as conn, conn.cursor() as cur:
+                    cur.execute("select current_database()")
+                    assert cur.fetchone()[0] == "ny_taxi"
+                break
+            except psycopg2.OperationalError:
+                if time.time() > end:
+                    raise
+                time.sleep(0.5)
+        # The backend reaches "db" by its service name.
+        assert "PostgreSQL" in json.loads(_wait_http(f"http://127.0.0.1:{api}/health"))["db"]
+        # The frontend is served, and its nginx reaches "backend" by name.
+        assert '<div id="root">' in _wait_http(f"http://127.0.0.1:{web}/")
+        assert "PostgreSQL" in json.loads(_wait_http(f"http://127.0.0.1:{web}/api/health"))["db"]
+
+        capsys.readouterr()
+        ip.run_line_magic("compose", 'exec db psql -U root -d ny_taxi -tAc "select 40 + 2"')
+        ip.run_line_magic("compose", "logs backend")
+        ip.run_line_magic("compose", "config")
+        out = capsys.readouterr().out
+        assert "42" in out.splitlines() and "Running on" in out and "DATABASE_URL" in out
+        assert len(ip.run_line_magic("compose", "ps backend")) == 1
+
+        ip.run_line_magic("compose", "restart backend")
+        assert "PostgreSQL" in json.loads(_wait_http(f"http://127.0.0.1:{api}/health"))["db"]
+
+        # Compose's own message when it fails.
+        with pytest.raises(UsageError, match=r"Compose exec failed: .*nosuch.* (is )?not running|Compose exec failed: No such service: nosuch"):
+            ip.run_line_magic("compose", "exec nosuch true")
+
         ip.run_line_magic("compose", "down -v")
-        f = {"label": f"{LABEL}={project}"}
-        assert not client.containers.list(all=True, filters=f)
-        assert not client.networks.list(filters=f)
-        assert not client.volumes.list(filters=f)
+        assert not client.containers.list(all=True, filters=flt)
+        assert not client.networks.list(filters=flt)
+        assert not client.volumes.list(filters=flt)
     finally:
         try:
             ip.run_line_magic("compose", "down -v --remove-orphans")
         finally:
-            for c in client.containers.list(all=True, filters={"label": f"{LABEL}={project}"}):
-                c.remove(force=True, v=True)
-            for n in client.networks.list(filters={"label": f"{LABEL}={project}"}):
-                n.remove()
-            for v in client.volumes.list(filters={"label": f"{LABEL}={project}"}):
-                v.remove(force=True)
-            for img in client.images.list(filters={"reference": f"{project}*"}):
-                client.images.remove(img.id, force=True)
+            _sweep(client, project)
