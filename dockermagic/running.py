@@ -159,10 +159,6 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     Returns:
         The docker SDK Container.
     """
-    imagekit.ensure_image(image, client=client)
-    notice = imagekit.standin_notice(image, client=client)
-    if notice:
-        say(notice)
     cwd = cwd or os.getcwd()
     environment = read_env_files(env_file or [], cwd=cwd)
     environment += [e if "=" in e else f"{e}={os.environ.get(e, '')}" for e in env or []]
@@ -173,7 +169,7 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     if mounts:
         extra["mounts"] = mounts
     binds = bind_volumes(volume or [], cwd=cwd)
-    ensure_volumes(volume_names(volume or [], mounts), client=client)
+    ports = publish_ports(publish or [])
     if restart:
         extra["restart_policy"] = parse_restart(restart)
     if entrypoint is not None:
@@ -189,10 +185,16 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     for item in label or []:
         k, _, v = item.partition("=")
         labels[k] = v
+    # The words are all understood; only now ask the engine for anything.
+    imagekit.ensure_image(image, client=client)
+    notice = imagekit.standin_notice(image, client=client)
+    if notice:
+        say(notice)
+    ensure_volumes(volume_names(volume or [], mounts), client=client)
     try:
         container = client.containers.run(
             image, command or None, detach=True, name=name, environment=environment,
-            ports=publish_ports(publish or []), volumes=binds,
+            ports=ports, volumes=binds,
             network=network, labels=labels, auto_remove=rm, working_dir=workdir, user=user,
             hostname=hostname, **extra)
     except Exception as exc:
@@ -204,9 +206,9 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
             for chunk in stream:
                 say(chunk.decode(errors="replace").rstrip("\n"))
             # The log stream can end a moment before the engine records the exit; like the
-            # CLI, return only once the container has really stopped.
+            # CLI, return only once the container has really stopped (with --rm: is removed).
             try:
-                code = container.wait().get("StatusCode", 0)
+                code = container.wait(condition="removed" if rm else "not-running").get("StatusCode", 0)
             except docker.errors.NotFound:  # --rm: already removed
                 code = 0
             try:

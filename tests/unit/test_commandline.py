@@ -56,3 +56,39 @@ def test_unbalanced_quote_is_one_sentence():
 def test_bare_docker_refused():
     with pytest.raises(CommandError, match="subcommand"):
         split_commands("docker", cwd="/")
+
+
+def test_python_vars_expand_where_a_shell_would():
+    from types import SimpleNamespace
+
+    ns = {"name": "web", "cfg": SimpleNamespace(port=8080), "ports": [5433], "d": {"k": "v"}, "i": 7,
+          "path": "/my data"}
+    text = ("run --name {name} -p 127.0.0.1:{ports[0]}:{cfg.port} -e K={d['k']} -e N=$i "
+            "-v {path}:/data -v \"$path:/x\" img sh -c 'echo $i {name}' # {nope} $i")
+    assert split_commands(text, cwd="/", namespace=ns) == [[
+        "run", "--name", "web", "-p", "127.0.0.1:5433:8080", "-e", "K=v", "-e", "N=7",
+        "-v", "/my data:/data", "-v", "/my data:/x", "img", "sh", "-c", "echo $i {name}"]]
+
+
+def test_go_templates_pwd_and_shell_forms_left_alone():
+    ns = {"Names": "x", "PWD": "nope", "HOME": "nope"}
+    [argv] = split_commands("ps --format {{.Names}} -v ${HOME}:/h -e A=pa$$word -e B=$UNSET -v $(pwd):/w",
+                            cwd="/nb", namespace=ns)
+    assert argv == ["ps", "--format", "{{.Names}}", "-v", "${HOME}:/h", "-e", "A=pa$$word", "-e", "B=$UNSET",
+                    "-v", "/nb:/w"]
+
+
+def test_unknown_brace_name_is_one_sentence():
+    with pytest.raises(CommandError, match=r"\{missing\} names no Python variable"):
+        split_commands("stop {missing}", cwd="/", namespace={})
+
+
+@pytest.mark.parametrize("bad", ["run -e X=$(id) img", "run -e X=`id` img", "run -v \"$(touch /tmp/x)\":/d img"])
+def test_no_command_substitution_even_with_a_namespace(bad):
+    with pytest.raises(CommandError, match="substitution"):
+        split_commands(bad, cwd="/", namespace={"id": "not-a-command"})
+
+
+def test_values_cannot_smuggle_a_substitution():
+    with pytest.raises(CommandError, match="substitution"):
+        split_commands("run -e X={v} img", cwd="/", namespace={"v": "$(id)"})

@@ -1,0 +1,157 @@
+"""%docker results bind to names, plain dispatch without IPython, volumes labelled, interrupts detach."""
+
+import os
+import signal
+import threading
+import time
+
+import pandas as pd
+import pytest
+from IPython.core.error import UsageError
+
+from dockermagic.client import default_labels
+
+
+def test_every_result_binds_and_displays(ip, client, cleanup, images):
+    name, vol, net = cleanup.name("dm-bind"), cleanup.name("dm-bvol"), cleanup.name("dm-bnet")
+    ip.user_ns.update(cname=name)
+    ip.run_cell_magic("docker", "", f"""network create {net}
+volume create {vol}
+run -d --name {{cname}} --network {net} -p 127.0.0.1::8080 debian:bookworm sh -c 'echo hello; sleep 60'
+""")
+    cleanup.network(net)
+    cleanup.container(name)
+    deadline = time.time() + 10
+    while b"hello" not in client.containers.get(name).logs() and time.time() < deadline:
+        time.sleep(0.2)
+    lines = {
+        "logs": f"logs {name}", "exec": f"exec {name} sh -c 'echo out; exit 4'", "inspect": f"inspect {name}",
+        "port": f"port {name}", "top": f"top {name}", "stats": f"stats --no-stream {name}",
+        "version": "version", "info": "info", "images": "images debian", "nets": f"network inspect {net}",
+        "netls": "network ls", "vols": f"volume ls -f name={vol}", "ps": f"ps -f name={name}",
+    }
+    for var, line in lines.items():
+        ip.run_cell(f"{var} = %docker {line}", store_history=False)  # the real `x = %docker …` transform
+    got = {var: ip.user_ns[var] for var in lines}
+    assert got["logs"] == ["hello"]
+    assert got["exec"].exit_code == 4 and got["exec"].lines == ["out"]
+    assert got["inspect"].to_frame().loc[0, "Name"] == f"/{name}"
+    assert got["port"][0].startswith("8080/tcp -> 127.0.0.1:") and got["port"].to_frame().shape == (1, 1)
+    assert got["info"].raw["ID"] == client.info()["ID"]
+    assert [r["name"] for r in got["nets"].rows] == [net] and name in got["nets"]._repr_html_()
+    for var in ("top", "stats", "version", "info", "images", "netls", "vols", "ps", "nets", "logs", "inspect"):
+        frame = got[var].to_frame()
+        assert isinstance(frame, pd.DataFrame) and len(frame) >= 1, var
+        html = got[var]._repr_html_()
+        assert html.startswith(("<table", "<pre")) and repr(got[var]), var  # notebook and terminal forms
+    assert list(got["vols"].to_frame()["name"]) == [vol]
+
+
+def test_dispatch_runs_without_the_magic(client, cleanup, images, tmp_path):
+    from dockermagic.containers import ContainerList
+    from dockermagic.dispatch import run_cell, run_command
+
+    name = cleanup.name("dm-plain")
+    said = []
+    c = run_command(f"run --name {name} -v ./here:/here debian:bookworm sh -c 'echo one; ls /here'",
+                    client=client, cwd=str(tmp_path), out=said.append)
+    cleanup.container(c)
+    assert [s for s in said if "stand-in" not in s] == ["one"]  # (plus the stand-in notice, if any)
+    assert (tmp_path / "here").is_dir()  # a relative host path counts from cwd
+    ps = run_command(["docker", "ps", "-a", "--filter", f"name={name}"], client=client)
+    assert isinstance(ps, ContainerList) and [r["name"] for r in ps.rows] == [name]
+    shown = []
+    last = run_cell(f"# two commands\nrm {name}\nps -a -q --filter name={name}\n", client=client, show=shown.append)
+    assert shown == [[name]] and last == []
+
+
+def test_cell_shows_every_result_not_only_the_last(ip, client, cleanup, capsys):
+    vol = cleanup.name("dm-show")
+    ip.run_cell_magic("docker", "", f"volume create {vol}\nvolume ls -q -f name={vol}\nversion\n")
+    out = capsys.readouterr().out
+    assert f"\n{vol}\n" in f"\n{out}" and "Engine" not in out  # the last result is returned, not shown twice
+
+
+def test_named_and_anonymous_volumes_carry_the_labels(ip, client, cleanup, images, capsys):
+    name, vol, mvol = cleanup.name("dm-vrun"), cleanup.name("dm-vnamed"), cleanup.name("dm-vmount")
+    ip.run_line_magic("docker", f"run -d --name {name} -v {vol}:/data -v /anon "
+                                f"--mount type=volume,source={mvol},target=/m debian:bookworm sleep 60")
+    c = client.containers.get(name)
+    cleanup.container(c)
+    by_dest = {m["Destination"]: m for m in c.attrs["Mounts"]}
+    assert by_dest["/data"]["Name"] == vol and by_dest["/m"]["Name"] == mvol
+    assert by_dest["/anon"]["Type"] == "volume"
+    for v in (vol, mvol, by_dest["/anon"]["Name"]):
+        # default_labels() holds this test's label too: the suite's clean-up finds them by it.
+        assert client.volumes.get(v).attrs["Labels"].items() >= default_labels().items(), v
+    # An existing volume is used as it is, not re-created.
+    ip.run_line_magic("docker", f"exec {name} sh -c 'echo kept > /data/f'")
+    other = cleanup.name("dm-vrun2")
+    ip.run_line_magic("docker", f"run --rm --name {other} -v {vol}:/data debian:bookworm cat /data/f")
+    assert "kept" in capsys.readouterr().out
+    assert not client.containers.list(all=True, filters={"name": other})  # --rm: gone when the call returns
+
+
+def test_no_command_substitution_through_the_magic(ip, tmp_path):
+    marker = tmp_path / "ran"
+    for line in (f"run -e X=$(touch {marker}) debian:bookworm true",
+                 f"run -e X=`touch {marker}` debian:bookworm true"):
+        with pytest.raises(UsageError, match="substitution"):
+            ip.run_line_magic("docker", line)
+    assert not marker.exists()
+
+
+def test_python_variables_expand_but_quoted_shell_text_does_not(ip, client, cleanup, images):
+    name = cleanup.name("dm-vars")
+    ip.user_ns.update(cname=name, greeting="hi there", i=99)
+    r = ip.run_line_magic("docker", "run --name {cname} -e GREETING=\"$greeting\" debian:bookworm "
+                                    "sh -c 'echo \"$GREETING\" $i'")
+    cleanup.container(r)
+    assert r.name == name and "GREETING=hi there" in r.attrs["Config"]["Env"]
+    assert r.attrs["Config"]["Cmd"] == ["sh", "-c", 'echo "$GREETING" $i']
+    assert ip.run_line_magic("docker", f"logs {name}") == ["hi there"]
+    with pytest.raises(UsageError, match="names no Python variable"):
+        ip.run_line_magic("docker", "stop {dm_no_such_variable}")
+
+
+def _interrupt_main_when(ready, timeout=20):
+    """A real SIGINT to the main thread (what Ctrl-C / the stop button sends) once ready() holds."""
+    main = threading.main_thread().ident
+
+    def fire():
+        deadline = time.time() + timeout
+        while not ready() and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # let the main thread block in its read of the stream
+        signal.pthread_kill(main, signal.SIGINT)
+
+    t = threading.Thread(target=fire, daemon=True)
+    t.start()
+    return t
+
+
+def test_sigint_detaches_attached_run_and_logs_follow(ip, client, cleanup, images, capsys):
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    name = cleanup.name("dm-sig")
+
+    def started():
+        found = client.containers.list(filters={"name": name})
+        return bool(found) and b"ready" in found[0].logs()
+
+    t = _interrupt_main_when(started)
+    c = ip.run_line_magic("docker", f"run --name {name} debian:bookworm sh -c 'echo ready; sleep 120'")
+    t.join()
+    cleanup.container(c)
+    out = capsys.readouterr().out
+    assert "ready" in out and f"Detached: container {name} keeps running" in out
+    assert f"%docker stop {name}" in out
+    c.reload()
+    assert c.status == "running"
+
+    t = _interrupt_main_when(lambda: True)
+    r = ip.run_line_magic("docker", f"logs -f {name}")
+    t.join()
+    assert r == ["ready"] and "keeps running" in capsys.readouterr().out
+    c.reload()
+    assert c.status == "running"
+    ip.run_line_magic("docker", f"stop -t 0 {name}")
