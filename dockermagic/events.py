@@ -3,6 +3,7 @@
 Why a stream and not a poll: the engine tells us what changed, so an idle watcher makes no engine
 calls and spends no CPU. After the stream ends (engine restart, broken connection) the watcher
 reconnects and asks its listener for a full resync, because events may have been missed meanwhile.
+The stream is opened *before* that resync, so nothing that happens during the reload is lost.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ class EventWatcher:
     """Like `docker events`, delivered to `on_event(event_dict)` from a daemon thread.
 
     Args:
-        on_event: called with each decoded event, and with `RESYNC` after every (re)connect.
+        on_event: called with each decoded event, and with `RESYNC` after every (re)connect. Calls
+            come one at a time from the watcher's thread.
         client: a docker client (default: the shared one).
         retry_delay: seconds to wait before reconnecting after the stream ended.
     """
@@ -29,9 +31,11 @@ class EventWatcher:
         self._client = client or get_client()
         self._retry_delay = retry_delay
         self._stop = threading.Event()
+        self._ready = threading.Event()
         self._stream = None
         self._lock = threading.Lock()
         self.resyncs = 0
+        self.last_error: Exception | None = None
         self._thread = threading.Thread(target=self._run, name="dockermagic-events", daemon=True)
         self._thread.start()
 
@@ -46,14 +50,19 @@ class EventWatcher:
                     return
                 self.resyncs += 1
                 self._on_event(RESYNC)
+                self._ready.set()
                 for event in stream:
                     if self._stop.is_set():
                         return
                     self._on_event(event)
-            except Exception:  # engine gone or stream broken: reconnect below
-                pass
+            except Exception as exc:  # engine gone or stream broken: reconnect below
+                self.last_error = exc
             # Wait before reconnecting; close() wakes us immediately.
             self._stop.wait(self._retry_delay)
+
+    def wait_ready(self, timeout: float = 5.0) -> bool:
+        """Block until the first resync was delivered (the listener holds the engine's state)."""
+        return self._ready.wait(timeout)
 
     def break_stream(self) -> None:
         """End the current stream as an engine restart would (the watcher reconnects and resyncs)."""

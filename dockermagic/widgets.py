@@ -2,47 +2,134 @@
 
 ContainersView (a `docker ps -a` table), NetworksView (one diagram per bridge network) and Dashboard
 (both plus images and volumes in tabs). Each view follows the engine through its own EventWatcher and
-refreshes only on events that concern it, so an idle view makes no engine calls.
+refreshes only on events that concern it, so an idle view makes no engine calls. Each view has a full
+plain-text form: terminal IPython shows that instead of the widget.
 """
 from __future__ import annotations
 
 import html
+import json
+import re
 import threading
+from datetime import datetime, timezone
 from typing import Any
 
 import ipywidgets as w
 
 from .client import get_client
 from .events import RESYNC, EventWatcher
-from .secrets import mask_url
-from .summary import container_networks, container_row, network_row, published_ports
+from .imagekit import STANDIN_LABEL
+from .secrets import MASK, is_secret_name, mask_inspect, mask_url
+from .summary import _parse_time, container_networks, container_row, human_duration, network_row, published_ports
 
 __all__ = ["ContainersView", "NetworksView", "Dashboard"]
 
-_COLUMNS = ("name", "image", "status", "ports", "networks", "ips")
+_COLUMNS = ("name", "image", "status", "uptime", "ports", "networks", "ips")
+_ASSIGNMENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)=(\S+)")
 
 
-class ContainersView(w.VBox):
+def _esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _mask_text(text: str) -> str:
+    """Logs may echo `POSTGRES_PASSWORD=x` or a URL with a password: mask both."""
+    text = mask_url(text)
+    return _ASSIGNMENT.sub(lambda m: f"{m.group(1)}={MASK}" if is_secret_name(m.group(1)) else m.group(0), text)
+
+
+def _text_table(head: tuple[str, ...], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    return "\n".join("  ".join(str(c).ljust(n) for c, n in zip(r, widths)).rstrip() for r in [list(head), *rows])
+
+
+def _html_table(head, rows: list[list[Any]], marked: int | None = None) -> str:
+    th = "".join(f"<th style='text-align:left;padding:1px 8px'>{_esc(h)}</th>" for h in head)
+    body = []
+    for i, r in enumerate(rows):
+        style = " style='background:#fff3c4'" if i == marked else ""
+        body.append(f"<tr{style}>" + "".join(f"<td style='padding:1px 8px'>{_esc(c)}</td>" for c in r) + "</tr>")
+    return f"<table><tr>{th}</tr>{''.join(body)}</table>"
+
+
+def _sync_pick(pick: w.Dropdown, names: list[str]) -> None:
+    """New options for a picker without losing (or inventing) the user's pick."""
+    if list(pick.options) == names:
+        return
+    keep = pick.value if pick.value in names else None
+    pick._syncing = True
+    try:
+        pick.options = names  # ipywidgets selects the first option here...
+        pick.value = keep  # ...which must not become the target of a click meant for another row
+    finally:
+        pick._syncing = False
+
+
+class _Live:
+    """What the three views share: the first load is done before the constructor returns (so a
+    view is never shown empty), and the plain text a terminal shows is the whole view — ipywidgets
+    would cut it at 110 characters."""
+
+    _watcher: EventWatcher
+
+    def _start_watching(self, client, timeout: float = 10.0) -> None:
+        self._watcher = EventWatcher(self._on_event, client=client)
+        self._watcher.wait_ready(timeout)
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = super()._repr_mimebundle_(**kwargs)
+        data["text/plain"] = repr(self)
+        return data
+
+
+def _status(attrs: dict[str, Any]) -> str:
+    """'running', 'running (healthy)', 'exited (137)', 'created' — the uptime has its own column."""
+    state = attrs.get("State") or {}
+    text = state.get("Status") or "unknown"
+    if text == "exited":
+        text += f" ({state.get('ExitCode', 0)})"
+    health = (state.get("Health") or {}).get("Status")
+    return f"{text} ({health})" if health else text
+
+
+def uptime(row: dict[str, Any], now: datetime | None = None) -> str:
+    """'5 minutes' for a running container's row, '' otherwise."""
+    if row.get("state") != "running" or not row.get("started"):
+        return ""
+    return human_duration(((now or datetime.now(timezone.utc)) - row["started"]).total_seconds())
+
+
+class ContainersView(_Live, w.VBox):
     """Like `docker ps -a`, kept current from the engine's event stream.
+
+    Columns: name, image ("(stand-in)" when the image kit built it), status with health, uptime,
+    published ports, networks and IPs. Below the table one action bar — stop, start, remove, logs —
+    acts on the row picked in the dropdown (highlighted in the table). One bar instead of buttons in
+    every row keeps a refresh to one HTML update even with hundreds of containers.
 
     Args:
         client: a docker client (default: the shared one).
+        tick: seconds between re-renders of the uptime column while a container runs (from the rows
+            already loaded: no engine calls); None for never.
     """
 
-    def __init__(self, client=None, **kwargs):
+    def __init__(self, client=None, tick: float | None = 30.0, **kwargs):
         self._client = client or get_client()
         self._rows: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._render_lock = threading.RLock()  # a pick inside a render renders again
+        self._closed = threading.Event()
         self.table = w.HTML()
-        # Actions apply to the container picked here (one set of buttons, not one per row, so a
-        # refresh only rewrites the table's HTML instead of rebuilding widgets).
-        self.pick = w.Dropdown(description="container", options=[])
+        self.pick = w.Dropdown(description="container", options=[], value=None)
+        self.pick.observe(lambda _change: getattr(self.pick, "_syncing", False) or self._render(), names="value")
         self.buttons = {a: w.Button(description=a) for a in ("stop", "start", "remove", "logs")}
         for action, button in self.buttons.items():
             button.on_click(lambda _b, a=action: self.act(a))
         self.logs = w.HTML()
         super().__init__([self.table, w.HBox([self.pick, *self.buttons.values()]), self.logs], **kwargs)
-        self._watcher = EventWatcher(self._on_event, client=self._client)
+        self._start_watching(self._client)
+        if tick:
+            threading.Thread(target=self._clock, args=(tick,), name="dockermagic-uptime", daemon=True).start()
 
     def act(self, action: str, name: str | None = None) -> None:
         """Run a row action (stop/start/remove/logs) on `name` (default: the picked container)."""
@@ -58,60 +145,73 @@ class ContainersView(w.VBox):
             elif action == "remove":
                 c.remove(force=True)
             elif action == "logs":
-                text = mask_url(c.logs(tail=50).decode(errors="replace"))
-                self.logs.value = f"<pre>{html.escape(text)}</pre>"
+                text = _mask_text(c.logs(tail=50).decode(errors="replace"))
+                self.logs.value = f"<b>logs {_esc(name)}</b> (last 50 lines)<pre>{_esc(text)}</pre>"
+            else:
+                raise ValueError(f"unknown action {action!r}")
         except Exception as exc:  # shown in the widget, one sentence: a click has no traceback to read
-            self.logs.value = f"<b>{html.escape(action)} {html.escape(name)} failed:</b> {html.escape(str(exc))}"
+            self.logs.value = f"<b>{_esc(action)} {_esc(name)} failed:</b> {_esc(exc)}"
 
     def _on_event(self, event: dict[str, Any]) -> None:
         if event is RESYNC:
             ids = [c["Id"] for c in self._client.api.containers(all=True)]
-            with self._lock:
-                self._rows = {}
+            fresh = {}
             for cid in ids:
-                self._refresh(cid)
+                row = self._load(cid)
+                if row:
+                    fresh[row["id"]] = row
+            with self._lock:  # swapped in whole: readers never see a half-loaded view
+                self._rows = fresh
         elif event.get("Type") == "container" and event.get("id"):
-            self._refresh(event["id"])
+            row = self._load(event["id"])
+            with self._lock:
+                if row:
+                    self._rows[row["id"]] = row
+                else:  # removed between the event and the inspect
+                    self._rows.pop(event["id"][:12], None)
         else:
             return
         self._render()
 
-    def _refresh(self, cid: str) -> None:
+    def _load(self, cid: str) -> dict[str, Any] | None:
         try:
-            row = container_row(self._client.api.inspect_container(cid))
-        except Exception:  # gone (removed) between the event and the inspect
-            with self._lock:
-                self._rows.pop(cid[:12], None)
-            return
-        with self._lock:
-            self._rows[cid[:12]] = row
+            attrs = self._client.api.inspect_container(cid)
+        except Exception:
+            return None
+        row = container_row(attrs)
+        row["status"] = _status(attrs)
+        row["started"] = _parse_time((attrs.get("State") or {}).get("StartedAt"))
+        return row
 
     def rows(self) -> list[dict[str, Any]]:
         with self._lock:
             return sorted(self._rows.values(), key=lambda r: r["name"])
 
+    def _cells(self, r: dict[str, Any], now: datetime) -> list[str]:
+        image = r["image"] + (" (stand-in)" if r["stand_in"] else "")
+        return [r["name"], image, r["status"], uptime(r, now), ", ".join(r["ports"]),
+                ", ".join(r["networks"]), ", ".join(r["ips"])]
+
     def _render(self) -> None:
-        head = "".join(f"<th>{c}</th>" for c in _COLUMNS)
-        body = []
-        for r in self.rows():
-            image = r["image"] + (" (stand-in)" if r["stand_in"] else "")
-            cells = [r["name"], image, r["status"], ", ".join(r["ports"]),
-                     ", ".join(r["networks"]), ", ".join(r["ips"])]
-            body.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
-        self.table.value = f"<table><tr>{head}</tr>{''.join(body)}</table>"
-        names = [r["name"] for r in self.rows()]
-        if list(self.pick.options) != names:
-            keep = self.pick.value if self.pick.value in names else None
-            self.pick.options = names
-            self.pick.value = keep
+        # The watcher thread, the uptime clock and the kernel (a pick, a click) all render.
+        with self._render_lock:
+            rows, now = self.rows(), datetime.now(timezone.utc)
+            names = [r["name"] for r in rows]
+            _sync_pick(self.pick, names)
+            marked = names.index(self.pick.value) if self.pick.value in names else None
+            self.table.value = _html_table(_COLUMNS, [self._cells(r, now) for r in rows], marked)
+
+    def _clock(self, tick: float) -> None:
+        while not self._closed.wait(tick):
+            if any(r["state"] == "running" for r in self.rows()):
+                self._render()
 
     def __repr__(self) -> str:
-        lines = ["  ".join(_COLUMNS)]
-        for r in self.rows():
-            lines.append("  ".join([r["name"], r["image"], r["status"], ",".join(r["ports"]), ",".join(r["ips"])]))
-        return "\n".join(lines)
+        now = datetime.now(timezone.utc)
+        return _text_table(_COLUMNS, [self._cells(r, now) for r in self.rows()])
 
     def close(self) -> None:
+        self._closed.set()
         self._watcher.close()
         super().close()
 
@@ -120,13 +220,11 @@ _NETWORK_ACTIONS = {"connect", "disconnect", "create", "destroy"}
 _CONTAINER_ACTIONS = {"start", "die", "destroy"}
 
 
-def _esc(value: Any) -> str:
-    return html.escape(str(value))
-
-
-class NetworksView(w.VBox):
-    """Each bridge network as a small diagram: bridge interface, subnet, gateway, attached containers
-    with IP and aliases, and published host ports host->container.
+class NetworksView(_Live, w.VBox):
+    """Each bridge network as a small diagram: the host's bridge interface (docker0 for the default
+    `bridge`), subnet, gateway, every attached container with its IP and aliases, and published host
+    ports as host->container. `network inspect` details (secrets masked) are fetched only when asked
+    for, with the inspect button or `inspect(name)`.
 
     Args:
         client: a docker client (default: the shared one).
@@ -136,9 +234,30 @@ class NetworksView(w.VBox):
         self._client = client or get_client()
         self._networks: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._render_lock = threading.RLock()  # a pick inside a render renders again
         self.diagram = w.HTML()
-        super().__init__([self.diagram], **kwargs)
-        self._watcher = EventWatcher(self._on_event, client=self._client)
+        self.pick = w.Dropdown(description="network", options=[], value=None)
+        self.inspect_button = w.Button(description="inspect")
+        self.inspect_button.on_click(lambda _b: self.inspect())
+        self.details = w.HTML()
+        super().__init__([self.diagram, w.HBox([self.pick, self.inspect_button]), self.details], **kwargs)
+        self._start_watching(self._client)
+
+    def inspect(self, name: str | None = None) -> dict[str, Any]:
+        """Like `docker network inspect NAME` with secrets masked; shown under the diagrams.
+
+        Returns the masked inspect dict ({} when nothing is picked or the network is gone).
+        """
+        name = name or self.pick.value
+        if not name:
+            return {}
+        try:
+            attrs = mask_inspect(self._client.api.inspect_network(name))
+        except Exception as exc:  # gone meanwhile: one line in the widget, as for the actions
+            self.details.value = f"<b>inspect {_esc(name)} failed:</b> {_esc(exc)}"
+            return {}
+        self.details.value = f"<b>network inspect {_esc(name)}</b><pre>{_esc(json.dumps(attrs, indent=2, ensure_ascii=False))}</pre>"
+        return attrs
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind, action = event.get("Type"), (event.get("Action") or "").split(":")[0]
@@ -191,13 +310,15 @@ class NetworksView(w.VBox):
         row = network_row(attrs)
         # The network inspect lacks aliases, ports and (for docker0) the gateway: ask each container.
         for c in row["containers"]:
-            c.update(aliases=[], ports=[])
+            c.update(aliases=[], ports=[], nics=0)
             try:
                 cattrs = self._client.api.inspect_container(c["id"])
             except Exception:
                 continue
             c["ports"] = published_ports(cattrs)
-            for n in container_networks(cattrs):
+            nets = container_networks(cattrs)
+            c["nics"] = len(nets)
+            for n in nets:
                 if n["network_id"].startswith(row["id"]):
                     c["aliases"] = n["aliases"]
                     row["gateway"] = row["gateway"] or n["gateway"]
@@ -207,22 +328,31 @@ class NetworksView(w.VBox):
         with self._lock:
             return sorted(self._networks.values(), key=lambda r: r["name"])
 
+    @staticmethod
+    def _nic(c: dict[str, Any]) -> str:
+        # With one network the container's end of the veth pair is eth0; with more, the numbering
+        # follows the order of connecting, which the engine does not report.
+        return "eth0" if c["nics"] == 1 else "eth"
+
     def _render(self) -> None:
         parts = []
-        for n in self.networks():
+        nets = self.networks()
+        for n in nets:
             items = []
             for c in n["containers"]:
                 ports = "".join(
                     f"<div style='font-size:90%'>host {_esc(p.split('->')[0])} &rarr; {_esc(p.split('->')[1])}</div>"
                     for p in c["ports"] if "->" in p)
                 aliases = f" <i>aliases: {_esc(', '.join(c['aliases']))}</i>" if c["aliases"] else ""
-                items.append(f"<li><b>{_esc(c['name'])}</b> eth {_esc(c['ipv4'])}{aliases}{ports}</li>")
+                items.append(f"<li>veth &#8596; <b>{_esc(c['name'])}</b> {self._nic(c)} {_esc(c['ipv4'])}{aliases}{ports}</li>")
             parts.append(
                 "<div style='border:1px solid #888;border-radius:6px;padding:6px;margin:4px'>"
                 f"<div><b>{_esc(n['name'])}</b> &mdash; bridge <code>{_esc(n['bridge'])}</code>, "
                 f"subnet {_esc(n['subnet'])}, gateway {_esc(n['gateway'])}</div>"
                 f"<ul style='margin:2px 0 0 16px'>{''.join(items) or '<li><i>no containers</i></li>'}</ul></div>")
-        self.diagram.value = "".join(parts)
+        with self._render_lock:
+            _sync_pick(self.pick, [n["name"] for n in nets])
+            self.diagram.value = "".join(parts)
 
     def __repr__(self) -> str:
         lines = []
@@ -230,7 +360,7 @@ class NetworksView(w.VBox):
             lines.append(f"{n['name']} ({n['bridge']}) subnet {n['subnet']} gateway {n['gateway']}")
             for c in n["containers"]:
                 extra = (" aliases=" + ",".join(c["aliases"])) if c["aliases"] else ""
-                lines.append(f"  {c['name']} {c['ipv4']}{extra} {' '.join(c['ports'])}".rstrip())
+                lines.append(f"  {c['name']} {self._nic(c)} {c['ipv4']}{extra} {' '.join(c['ports'])}".rstrip())
         return "\n".join(lines)
 
     def close(self) -> None:
@@ -238,13 +368,7 @@ class NetworksView(w.VBox):
         super().close()
 
 
-def _table(head: list[str], rows: list[list[Any]]) -> str:
-    th = "".join(f"<th>{_esc(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><tr>{th}</tr>{body}</table>"
-
-
-class Dashboard(w.Tab):
+class Dashboard(_Live, w.Tab):
     """Containers, networks, images and volumes in tabs; images/volumes refresh on their events.
 
     Args:
@@ -257,9 +381,11 @@ class Dashboard(w.Tab):
         self.networks = NetworksView(client=self._client)
         self.images = w.HTML()
         self.volumes = w.HTML()
+        self._image_rows: list[list[str]] = []
+        self._volume_rows: list[list[str]] = []
         super().__init__([self.containers, self.networks, self.images, self.volumes], **kwargs)
         self.titles = ("Containers", "Networks", "Images", "Volumes")
-        self._watcher = EventWatcher(self._on_event, client=self._client)
+        self._start_watching(self._client)
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("Type")
@@ -271,17 +397,24 @@ class Dashboard(w.Tab):
     def _images(self) -> None:
         rows = []
         for img in self._client.api.images():
+            stand_in = " (stand-in)" if ((img.get("Labels") or {}).get(STANDIN_LABEL)) else ""
             for tag in img.get("RepoTags") or ["<none>:<none>"]:
-                rows.append([tag, img["Id"].split(":")[-1][:12], f"{img.get('Size', 0) / 1e6:.1f}MB"])
-        self.images.value = _table(["repository:tag", "id", "size"], sorted(rows))
+                rows.append([tag + stand_in, img["Id"].split(":")[-1][:12], f"{img.get('Size', 0) / 1e6:.1f}MB"])
+        self._image_rows = sorted(rows)
+        self.images.value = _html_table(["repository:tag", "id", "size"], self._image_rows)
 
     def _volumes(self) -> None:
         vols = self._client.api.volumes().get("Volumes") or []
-        rows = sorted([v["Name"], v.get("Driver", ""), v.get("Mountpoint", "")] for v in vols)
-        self.volumes.value = _table(["name", "driver", "mountpoint"], rows)
+        self._volume_rows = sorted([v["Name"], v.get("Driver", ""), v.get("Mountpoint", "")] for v in vols)
+        self.volumes.value = _html_table(["name", "driver", "mountpoint"], self._volume_rows)
 
     def __repr__(self) -> str:
-        return f"Dashboard(containers={len(self.containers.rows())}, networks={len(self.networks.networks())})"
+        return "\n\n".join([
+            "CONTAINERS\n" + repr(self.containers),
+            "NETWORKS\n" + repr(self.networks),
+            "IMAGES\n" + _text_table(("repository:tag", "id", "size"), self._image_rows),
+            "VOLUMES\n" + _text_table(("name", "driver", "mountpoint"), self._volume_rows),
+        ])
 
     def close(self) -> None:
         self._watcher.close()

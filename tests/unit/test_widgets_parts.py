@@ -1,0 +1,36 @@
+"""The widgets' pure parts, no engine: masking of log text, the picker resync, the uptime cell."""
+from datetime import datetime, timedelta, timezone
+
+import ipywidgets as w
+
+from dockermagic.secrets import MASK
+from dockermagic.widgets import _mask_text, _status, _sync_pick, _text_table, uptime
+
+
+def test_log_text_masks_secret_assignments_and_url_passwords():
+    text = _mask_text("POSTGRES_PASSWORD=hunter2 user=app\nurl postgresql://app:pw9@db/x\n")
+    assert "hunter2" not in text and "pw9" not in text
+    assert f"POSTGRES_PASSWORD={MASK}" in text and "user=app" in text
+
+
+def test_sync_pick_keeps_the_users_pick_and_never_invents_one():
+    pick = w.Dropdown(options=["a", "b"], value=None)
+    _sync_pick(pick, ["a", "b", "c"])
+    assert pick.value is None  # ipywidgets alone would select "a"
+    pick.value = "b"
+    _sync_pick(pick, ["0", "b", "c"])
+    assert pick.value == "b"
+    _sync_pick(pick, ["0", "c"])
+    assert pick.value is None
+
+
+def test_status_and_uptime():
+    assert _status({"State": {"Status": "exited", "ExitCode": 137}}) == "exited (137)"
+    assert _status({"State": {"Status": "running", "Health": {"Status": "healthy"}}}) == "running (healthy)"
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert uptime({"state": "running", "started": now - timedelta(minutes=5)}, now) == "5 minutes"
+    assert uptime({"state": "exited", "started": now}, now) == ""
+
+
+def test_text_table_aligns_columns():
+    assert _text_table(("a", "bb"), [["xyz", "1"]]).splitlines() == ["a    bb", "xyz  1"]
