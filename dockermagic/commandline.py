@@ -14,6 +14,7 @@ import re
 import shlex
 
 from .errors import CommandError
+from .secrets import mask_argv
 
 _PWD_FORMS = re.compile(r"\$\(pwd\)|\$\{PWD\}|\$PWD\b")
 # Go templates ({{.Names}}) are kept whole; {name}/{obj.attr}/{seq[0]} and $name are candidates.
@@ -99,8 +100,9 @@ def expand_word(word: str, *, cwd: str) -> str:
     """
     word = _PWD_FORMS.sub(lambda _m: cwd, word)
     if "$(" in word or "`" in word:
+        shown = mask_argv([word])[0]
         raise CommandError(
-            f"Command substitution is not supported in {word!r}; only $(pwd) and ${{PWD}} are expanded."
+            f"Command substitution is not supported in {shown!r}; only $(pwd) and ${{PWD}} are expanded."
         )
     if word == "~" or word.startswith("~/"):
         word = os.path.expanduser("~") + word[1:]
@@ -128,7 +130,8 @@ def split_commands(text: str, *, cwd: str | None = None, namespace: dict | None 
             lexer.commenters = "#"
             words = list(lexer)
         except ValueError as exc:
-            raise CommandError(f"Cannot read the command line {line.strip()!r}: {exc}.") from None
+            shown = " ".join(mask_argv(line.split()))  # the line may carry -e PASSWORD=…
+            raise CommandError(f"Cannot read the command line {shown!r}: {exc}.") from None
         if not words:
             continue
         if words[0] == "docker":

@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from .errors import CommandError, from_docker_error
+from .secrets import mask_url
 
 
 def _list_row(c: dict[str, Any]) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def _list_row(c: dict[str, Any]) -> dict[str, Any]:
         "id": c["Id"][:12],
         "name": (c.get("Names") or [""])[0].lstrip("/"),
         "image": c.get("Image", ""),
-        "command": c.get("Command", ""),
+        "command": mask_url(c.get("Command", "")),
         "state": c.get("State", ""),
         "status": c.get("Status", ""),
         "ports": sorted(set(ports)),
@@ -127,7 +128,7 @@ def top(name: str, *, client, ps_args: str | None = None):
     except Exception as exc:
         raise from_docker_error(exc, f"list the processes of {name}" + (f" with ps {ps_args}" if ps_args else "")) from None
     titles = data.get("Titles") or []
-    return Table(titles, [dict(zip(titles, p)) for p in data.get("Processes") or []])
+    return Table(titles, [dict(zip(titles, map(mask_url, p))) for p in data.get("Processes") or []])
 
 
 def stats(names: list[str], *, client):

@@ -92,3 +92,11 @@ def test_no_command_substitution_even_with_a_namespace(bad):
 def test_values_cannot_smuggle_a_substitution():
     with pytest.raises(CommandError, match="substitution"):
         split_commands("run -e X={v} img", cwd="/", namespace={"v": "$(id)"})
+
+
+def test_errors_never_echo_a_secret():
+    for bad, name in (("run -e POSTGRES_PASSWORD=hunter2 'img", "POSTGRES_PASSWORD"),
+                      ("run -e API_TOKEN=hunter2$(id) img", "API_TOKEN")):
+        with pytest.raises(CommandError) as info:
+            split_commands(bad, cwd="/")
+        assert "hunter2" not in str(info.value) and name in str(info.value)
