@@ -247,13 +247,17 @@ def usage() -> str:
         "From code: dockermagic.dispatch.run_command('ps -a', client=...).\n")
 
 
+_NOTHING = "No docker command given: write one such as 'ps -a' ('%docker?' lists them)."
+
+
 def _route(argv: list[str], ctx: Context):
     key = " ".join(argv[:2])
     if key not in ROUTES:
         key = argv[0]
     route = ROUTES.get(key)
     if route is None:
-        raise CommandError(f"'docker {argv[0]}' is not supported by %docker.")
+        what = " ".join(argv[:2]) if argv[0] in ("container", "image") else argv[0]
+        raise CommandError(f"'docker {what}' is not supported by %docker ('%docker?' lists what is).")
     return route(argv[len(key.split()):], ctx)
 
 
@@ -280,6 +284,8 @@ def run_command(command: str | list[str], *, client=None, cwd: str | None = None
     cwd = cwd or os.getcwd()
     if isinstance(command, str):
         commands = split_commands(command, cwd=cwd, namespace=namespace)
+        if not commands:
+            raise CommandError(_NOTHING)
         if len(commands) != 1:
             raise CommandError(f"run_command takes one command, got {len(commands)}; use run_cell for several.")
         argv = commands[0]
@@ -288,7 +294,7 @@ def run_command(command: str | list[str], *, client=None, cwd: str | None = None
         if argv[:1] == ["docker"]:
             argv = argv[1:]
         if not argv:
-            raise CommandError("No docker command given; try 'ps'.")
+            raise CommandError(_NOTHING)
     return _route(argv, Context(cwd, out, client))
 
 
@@ -302,7 +308,10 @@ def run_cell(text: str, *, client=None, cwd: str | None = None, out: Callable[[s
     cwd = cwd or os.getcwd()
     ctx = Context(cwd, out, client)
     result = None
-    for argv in split_commands(text, cwd=cwd, namespace=namespace):
+    commands = split_commands(text, cwd=cwd, namespace=namespace)
+    if not commands:
+        raise CommandError(_NOTHING)
+    for argv in commands:
         if result is not None and show is not None:
             show(result)
         result = _route(argv, ctx)

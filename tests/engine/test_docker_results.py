@@ -155,3 +155,40 @@ def test_sigint_detaches_attached_run_and_logs_follow(ip, client, cleanup, image
     c.reload()
     assert c.status == "running"
     ip.run_line_magic("docker", f"stop -t 0 {name}")
+
+
+def test_network_flags_connect_ip_disconnect_rm(ip, client, cleanup, images):
+    import random
+
+    net, box = cleanup.name("dm-nflags"), cleanup.name("dm-nbox")
+    third = random.randint(20, 120)
+    ip.run_line_magic("docker", f"network create -d bridge --subnet 10.{third}.0.0/16 --ip-range 10.{third}.5.0/24 "
+                                f"--gateway 10.{third}.0.1 --internal --label purpose=test {net}")
+    cleanup.network(net)
+    attrs = client.networks.get(net).attrs
+    assert attrs["Internal"] is True and attrs["Labels"]["purpose"] == "test"
+    assert attrs["Labels"].items() >= default_labels().items()
+    assert attrs["IPAM"]["Config"][0]["IPRange"] == f"10.{third}.5.0/24"
+    ip.run_line_magic("docker", f"run -d --name {box} debian:bookworm sleep 60")
+    cleanup.container(box)
+    ip.run_line_magic("docker", f"network connect --ip 10.{third}.9.9 --alias boxy {net} {box}")
+    ep = client.containers.get(box).attrs["NetworkSettings"]["Networks"][net]
+    assert ep["IPAMConfig"]["IPv4Address"] == f"10.{third}.9.9" and "boxy" in ep["Aliases"]
+    ip.run_line_magic("docker", f"network disconnect {net} {box}")
+    assert net not in client.containers.get(box).attrs["NetworkSettings"]["Networks"]
+    assert ip.run_line_magic("docker", f"network rm {net}") == [net]
+    assert not client.networks.list(names=[net])
+
+
+def test_run_workdir_user_hostname_label_readonly_volume(ip, client, cleanup, images, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "a.txt").write_text("A\n")
+    name = cleanup.name("dm-rmisc")
+    c = ip.run_line_magic("docker", f"run --name {name} -w /conf -u nobody --hostname boxname --label team=data "
+                                    "-v $PWD/conf:/conf:ro debian:bookworm "
+                                    "sh -c 'pwd; id -un; hostname; cat a.txt; touch b || echo readonly'")
+    cleanup.container(c)
+    out = [l for l in capsys.readouterr().out.splitlines() if "stand-in" not in l]
+    assert out[:4] == ["/conf", "nobody", "boxname", "A"] and out[-1] == "readonly"
+    assert c.labels["team"] == "data" and c.labels.items() >= default_labels().items()

@@ -37,7 +37,7 @@ def test_dispatch_works_without_ipython():
             "assert not [m for m in sys.modules if m.split('.')[0] in ('IPython', 'ipywidgets')], 'UI imported'\n"
             "try:\n    d.run_command('frobnicate --x')\nexcept d.CommandError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "'docker frobnicate' is not supported by %docker."
+    assert out.strip() == "'docker frobnicate' is not supported by %docker ('%docker?' lists what is)."
 
 
 def test_bad_input_is_a_command_error_before_any_engine_call():
@@ -50,11 +50,16 @@ def test_bad_input_is_a_command_error_before_any_engine_call():
 
     for line, msg in [("ps --bogus", "--bogus"), ("run", "needs an image"), ("stats web", "--no-stream"),
                       ("top", "ps OPTIONS"), ("logs", "exactly one"), ("stop -t soon web", "whole number"),
-                      ("ps\nimages", "one command"), ("network prune", "-f"), ("run -v a:b:c:d img", "src:dst")]:
+                      ("ps\nimages", "one command"), ("container prune", "'docker container prune'"), ("network prune", "-f"), ("run -v a:b:c:d img", "src:dst")]:
         with pytest.raises(CommandError, match=msg):
             run_command(line, client=NoEngine())
     with pytest.raises(CommandError, match="not supported"):
         run_cell("# comment\ndocker nope\n", client=NoEngine())
+    for empty in ("", "  # only a comment", []):
+        with pytest.raises(CommandError, match="No docker command given"):
+            run_command(empty, client=NoEngine())
+    with pytest.raises(CommandError, match="No docker command given"):
+        run_cell("\n# nothing\n", client=NoEngine())
 
 
 def test_cell_magic_refuses_words_on_its_first_line(ip):
