@@ -91,6 +91,7 @@ def test_run_it_streams_output_attached(ip, client, cleanup, images, capsys):
     cleanup.container(client.containers.get(name))
     out = capsys.readouterr().out
     assert "one\ntwo" in out
+    assert "no terminal" in out and "interrupt the cell to detach" in out  # -it is explained, not ignored
     assert client.containers.get(name).status == "exited"
 
 
