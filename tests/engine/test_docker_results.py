@@ -1,6 +1,5 @@
 """%docker results bind to names, plain dispatch without IPython, volumes labelled, interrupts detach."""
 
-import os
 import signal
 import threading
 import time

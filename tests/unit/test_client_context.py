@@ -31,7 +31,7 @@ def home(tmp_path, monkeypatch):
 def test_current_context_endpoint_is_used(home):
     write_context(home, "dm-broken", f"unix://{home}/nothing-here.sock")
     assert current_context() == ("dm-broken", f"unix://{home}/nothing-here.sock")
-    with pytest.raises(EngineUnavailable, match=rf"nothing-here.sock \(docker context dm-broken\).*start Docker"):
+    with pytest.raises(EngineUnavailable, match=r"nothing-here.sock \(docker context dm-broken\).*start Docker"):
         connect(timeout=5)
 
 
