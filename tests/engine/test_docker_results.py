@@ -191,3 +191,47 @@ def test_run_workdir_user_hostname_label_readonly_volume(ip, client, cleanup, im
     out = [l for l in capsys.readouterr().out.splitlines() if "stand-in" not in l]
     assert out[:4] == ["/conf", "nobody", "boxname", "A"] and out[-1] == "readonly"
     assert c.labels["team"] == "data" and c.labels.items() >= default_labels().items()
+
+
+SEED_POSTGRES = '''docker run -it \\
+  -e POSTGRES_USER="root" \\
+  -e POSTGRES_PASSWORD="root" \\
+  -e POSTGRES_DB="ny_taxi" \\
+  -v "$(pwd)/ny_taxi_postgres_data:/var/lib/postgresql/data" \\
+  -p 127.0.0.1:5433:5432 \\
+  postgres:13
+'''  # the tutorial's block as pasted; only the port is bound to loopback, as tests here must
+
+
+def test_seed_postgres_block_attached_until_interrupt(ip, client, cleanup, images, port_5433, tmp_path,
+                                                      monkeypatch, capsys):
+    import psycopg2
+
+    monkeypatch.chdir(tmp_path)
+    [(key, value)] = cleanup.labels.items()
+
+    def mine():
+        return client.containers.list(all=True, filters={"label": f"{key}={value}"})
+
+    t = _interrupt_main_when(lambda: bool(mine()) and b"ready to accept connections" in mine()[0].logs(), 60)
+    c = ip.run_cell_magic("docker", "", SEED_POSTGRES)  # -it: attached, streams until the stop button
+    t.join()
+    cleanup.container(c)
+    out = capsys.readouterr().out
+    assert "no terminal" in out and f"Detached: container {c.name} keeps running" in out
+    deadline = time.time() + 60
+    while True:
+        try:
+            conn = psycopg2.connect(host="127.0.0.1", port=5433, user="root", password="root", dbname="ny_taxi")
+            break
+        except psycopg2.OperationalError:
+            assert time.time() < deadline, "the detached Postgres never accepted a connection"
+            time.sleep(0.3)
+    conn.close()
+    assert (tmp_path / "ny_taxi_postgres_data" / "PG_VERSION").exists()
+    [row] = ip.run_line_magic("docker", f"container ls --filter label={key}={value}").rows
+    assert row["ports"] == ["127.0.0.1:5433->5432/tcp"]
+    assert "POSTGRES_PASSWORD=••••••" in ip.run_line_magic("docker", f"container inspect {row['id']}")[0]["Config"]["Env"]
+    ip.run_line_magic("docker", f"stop {row['id']}")
+    c.reload()
+    assert c.status == "exited"
