@@ -1,35 +1,118 @@
-"""Load a CSV (or CSV.gz) into Postgres with COPY, all or nothing.
+"""Load CSV, CSV.gz and parquet files into Postgres with COPY: typed, all or nothing, nothing lost.
 
-Similar to ``zcat FILE | psql -c "\\copy TABLE FROM STDIN WITH (FORMAT csv, HEADER true)"``, but the
-rows go into a staging table that replaces (or is appended to) the target inside ONE transaction:
-if the load is interrupted at any point (Ctrl-C, the container killed, the connection dropped)
-the transaction rolls back and the table is as it was, so a rerun ends with exactly the file's rows.
+Similar to ``zcat FILE | psql -c "\\copy TABLE FROM STDIN WITH (FORMAT csv, HEADER true)"``, with:
+
+* **One transaction.** Rows go into a staging table that replaces the target at the end (or,
+  for ``if_exists="append"``, straight into the target), inside ONE transaction: if the load is
+  interrupted at any point (Ctrl-C, the container killed, the connection dropped) the transaction
+  rolls back and the table is as it was, so a rerun ends with exactly the file's rows.
+* **Fast path first.** The whole file goes through a single COPY stream, as fast as ``\\copy``.
+  Only if Postgres rejects a row does the loader start again on a validating path: records in
+  batches, each COPY in a savepoint; the line Postgres names is set aside and the rest of the
+  batch goes in. Malformed rows (wrong field count, a value the column's type cannot hold) are
+  counted, kept with their line numbers in ``result.rejected`` and in a ``<table>_rejected``
+  table, and rows read = rows loaded + rows rejected.
+* **Types.** NYC TLC columns get the types of :func:`dockermagic.nyctlc.schema` (timestamps,
+  NUMERIC money, nullable INTEGER ids); a parquet file's other columns keep their own types, a
+  CSV's stay TEXT. A CSV that writes integers as ``1.0`` is loaded as NUMERIC and cast back.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
+import html
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
+from dockermagic.copyjob import CopyJob, Progress, RejectedRow
 from dockermagic.errors import LoadError
+from dockermagic.loadsources import open_source
 
-# Postgres types of the TLC trip-record columns (yellow and green CSV, 2019-2021). Integer-like
-# columns are NUMERIC, not INTEGER: later rows of the 2021 files write them as floats ("1.0").
+__all__ = [
+    "LoadResult", "RejectedRow", "column_types", "guess_colour", "load_csv", "load_file", "load_parquet",
+    "load_with_pandas", "load_zones",
+]
+
+
+# Fallback types when dockermagic.nyctlc is unavailable; integer-like columns are NUMERIC here
+# so that both "1" and "1.0" load.
 _TIMESTAMP = {"tpep_pickup_datetime", "tpep_dropoff_datetime", "lpep_pickup_datetime", "lpep_dropoff_datetime"}
 _NUMERIC = {
     "vendorid", "passenger_count", "trip_distance", "ratecodeid", "pulocationid", "dolocationid",
     "payment_type", "fare_amount", "extra", "mta_tax", "tip_amount", "tolls_amount", "ehail_fee",
     "improvement_surcharge", "total_amount", "congestion_surcharge", "trip_type", "airport_fee",
 }
-# Big reads: copy_expert's default 8 KiB chunks cost a round of Python per chunk.
-_CHUNK = 1 << 20
+
+
+@dataclass
+class LoadResult:
+    """What a load did: rows loaded into ``table``, rows rejected, and how long it took."""
+
+    table: str
+    rows: int
+    seconds: float
+    rows_rejected: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+    rejected_table: str | None = None
+    source: str = ""
+    method: str = "COPY"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows
+
+    @property
+    def rows_read(self) -> int:
+        return self.rows + self.rows_rejected
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds else float("inf")
+
+    def rejected_frame(self):
+        """The rejected rows kept in memory as a pandas DataFrame (line, error, text)."""
+        import pandas as pd
+
+        return pd.DataFrame([r.__dict__ for r in self.rejected], columns=["line", "error", "text"])
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.rows:,} rows loaded into {self.table} in {self.seconds:.2f} s "
+            f"({self.rows_per_second:,.0f} rows/s, {self.method})"
+        )
+        if self.rows_rejected:
+            lines = ", ".join(str(r.line) for r in self.rejected[:5])
+            more = ", ..." if self.rows_rejected > 5 else ""
+            text += f"; {self.rows_rejected:,} malformed rows rejected (lines {lines}{more}), kept in {self.rejected_table}"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"LoadResult(table={self.table!r}, rows={self.rows}, rows_rejected={self.rows_rejected}, "
+            f"seconds={self.seconds:.2f}, rows_per_second={self.rows_per_second:.0f})"
+        )
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        out = (
+            f"<b>{self.rows:,}</b> rows loaded into <code>{e(self.table)}</code> in {self.seconds:.2f} s "
+            f"({self.rows_per_second:,.0f} rows/s, {e(self.method)})"
+        )
+        if self.rows_rejected:
+            cells = "".join(
+                f"<tr><td>{r.line}</td><td>{e(r.error)}</td><td><code>{e(r.text[:120])}</code></td></tr>"
+                for r in self.rejected[:10]
+            )
+            out += (
+                f"<br><b>{self.rows_rejected:,}</b> malformed rows rejected, kept in "
+                f"<code>{e(self.rejected_table or '')}</code>:<table><tr><th>line</th><th>error</th>"
+                f"<th>text</th></tr>{cells}</table>"
+            )
+        return out + "".join(f"<br>{e(n)}" for n in self.notes)
 
 
 def column_type(name: str) -> str:
-    """Postgres type for a TLC column name; unknown columns stay TEXT (nothing is lost)."""
+    """Postgres type for a TLC column name when dockermagic.nyctlc is not there; else TEXT."""
     if name in _TIMESTAMP:
         return "TIMESTAMP"
     if name.lower() in _NUMERIC:
@@ -37,36 +120,34 @@ def column_type(name: str) -> str:
     return "TEXT"
 
 
-@dataclass
-class LoadResult:
-    """What a load did: rows loaded into ``table`` and how long it took."""
-
-    table: str
-    rows: int
-    seconds: float
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds else float("inf")
-
-    def __str__(self) -> str:
-        return f"{self.rows:,} rows loaded into {self.table} in {self.seconds:.2f} s ({self.rows_per_second:,.0f} rows/s)"
+def guess_colour(columns) -> str | None:
+    """Which NYC TLC file a header belongs to: yellow, green, fhv, fhvhv, zones, or None."""
+    lower = {c.lower() for c in columns}
+    for colour, marker in (("yellow", "tpep_pickup_datetime"), ("green", "lpep_pickup_datetime"),
+                           ("fhvhv", "hvfhs_license_num"), ("fhv", "dispatching_base_num"),
+                           ("zones", "service_zone")):
+        if marker in lower:
+            return colour
+    return None
 
 
-def _open(path: Path):
-    """Binary stream of the CSV text; .gz is decompressed while streaming (bounded memory)."""
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gz else open(path, "rb")
+def column_types(columns, file_types: dict | None = None, types: dict | None = None) -> dict[str, str]:
+    """Postgres type of each column: ``types`` first, then the TLC schema, then the file's own."""
+    file_types = file_types or {}
+    colour = guess_colour(columns)
+    tlc = None
+    if colour:
+        try:
+            from dockermagic import nyctlc
 
-
-def read_header(path: Path) -> list[str]:
-    with _open(path) as fh:
-        line = fh.readline().decode("utf-8-sig")
-    header = next(csv.reader([line]), [])
-    if not header or not all(h.strip() for h in header):
-        raise LoadError(f"{path} has no CSV header line naming every column.")
-    return [h.strip() for h in header]
+            tlc = nyctlc.schema(colour, columns)
+        except ImportError:
+            tlc = {c: column_type(c) for c in columns}
+    out = {}
+    for c in columns:
+        known = tlc.get(c, "TEXT") if tlc else "TEXT"
+        out[c] = (types or {}).get(c) or (known if known != "TEXT" else file_types.get(c, known))
+    return out
 
 
 def _connection(conn_or_server):
@@ -78,58 +159,146 @@ def _connection(conn_or_server):
     raise LoadError("conn_or_server must be a psycopg2 connection or a PostgresServer.")
 
 
-def load_csv(path, table: str, *, conn_or_server, if_exists: str = "replace") -> LoadResult:
-    """Load a CSV or CSV.gz file with a header line into ``table`` through ``COPY … FROM STDIN``.
+def load_file(
+    path,
+    table: str,
+    *,
+    conn_or_server,
+    if_exists: str = "replace",
+    types: dict[str, str] | None = None,
+    format: str | None = None,
+    progress: bool = True,
+    on_error: str = "reject",
+    max_rejected: int | None = 1_000,
+) -> LoadResult:
+    """Load a CSV, CSV.gz or parquet file into ``table`` through ``COPY … FROM STDIN``.
+
+    Similar to ``zcat FILE | psql -c "\\copy TABLE FROM STDIN WITH (FORMAT csv, HEADER true)"``,
+    all in one transaction (see the module's docstring).
 
     Args:
+        conn_or_server: a psycopg2 connection or a :class:`~dockermagic.postgres.PostgresServer`.
         if_exists: ``"replace"`` (the table ends with exactly the file's rows), ``"append"``
             or ``"fail"`` (LoadError if the table exists).
+        types: Postgres types for some columns, overriding the guessed ones.
+        format: ``"csv"`` or ``"parquet"``; by default parquet files are recognised by content.
+        progress: show a progress bar (tqdm).
+        on_error: ``"reject"`` sets malformed rows aside; ``"raise"`` stops at the first one.
+        max_rejected: more malformed rows than this and nothing is loaded (None: no limit).
 
     Returns:
-        A :class:`LoadResult` with the rows loaded and the seconds taken.
+        A :class:`LoadResult`: rows loaded and rejected, seconds, rows/s, the rejected rows.
 
     Raises:
-        LoadError: missing file, no header, bad ``if_exists``, or the table exists with ``"fail"``.
-        psycopg2.Error: Postgres rejected the data or went away; nothing was changed.
+        LoadError: missing file, no header, bad arguments, the table exists with ``"fail"``, a column
+            the table lacks, too many malformed rows, or the connection was lost (nothing changed).
     """
-    from psycopg2 import sql
+    import psycopg2
 
-    path = Path(path)
     if if_exists not in ("replace", "append", "fail"):
         raise LoadError(f"if_exists must be replace, append or fail, not {if_exists!r}.")
-    if not path.is_file():
-        raise LoadError(f"There is no file {path} to load.")
-    header = read_header(path)
-    staging = f"{table}__staging"
-    columns = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(h), sql.SQL(column_type(h))) for h in header
-    )
+    if on_error not in ("reject", "raise"):
+        raise LoadError(f"on_error must be reject or raise, not {on_error!r}.")
+    source = open_source(path, format)
+    header = source.header()
+    types = column_types(header, source.arrow_types(), types)
     started = time.monotonic()
     conn, owned = _connection(conn_or_server)
+    autocommit, conn.autocommit = conn.autocommit, False
+    bar = Progress(source, progress, table)
     try:
         # `with conn` = one transaction: committed at the end, rolled back on any exception.
         with conn, conn.cursor() as cur:
-            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (sql.Identifier(table).as_string(cur),))
-            exists = cur.fetchone()[0]
-            if exists and if_exists == "fail":
-                raise LoadError(f"The table {table} already exists and if_exists='fail'.")
-            # A staging table left by a crashed earlier run cannot exist (it was never committed),
-            # but a user's table of that name would collide: drop it inside this transaction.
-            cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(staging)))
-            cur.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(staging), columns))
-            copy = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true)").format(
-                sql.Identifier(staging), sql.SQL(", ").join(map(sql.Identifier, header))
-            )
-            with _open(path) as fh:
-                cur.copy_expert(copy.as_string(cur), fh, size=_CHUNK)
-            rows = cur.rowcount
-            if exists and if_exists == "append":
-                cur.execute(sql.SQL("INSERT INTO {} SELECT * FROM {}").format(sql.Identifier(table), sql.Identifier(staging)))
-                cur.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(staging)))
-            else:
-                cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
-                cur.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(sql.Identifier(staging), sql.Identifier(table)))
+            job = CopyJob(cur, source, table, header, types, progress=bar, max_rejected=max_rejected, on_error=on_error)
+            job.run(if_exists)
+    except psycopg2.errors.UndefinedColumn as exc:
+        raise LoadError(f"The table {table} does not match the file's columns: {exc.diag.message_primary}.") from None
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LoadError(
+            f"The connection to Postgres was lost while loading {source.path.name} into {table} ({why}); "
+            "nothing was changed, run the load again."
+        ) from exc
     finally:
+        bar.close()
         if owned:
             conn.close()
-    return LoadResult(table=table, rows=rows, seconds=time.monotonic() - started)
+        elif not conn.closed:
+            conn.autocommit = autocommit
+    return LoadResult(
+        table=table, rows=job.loaded, seconds=time.monotonic() - started, rows_rejected=job.rejected,
+        rejected=job.kept, rejected_table=job.rejected_table if job.rejected else None,
+        source=str(source.path), notes=job.notes,
+    )
+
+
+def load_csv(path, table: str, **kwargs) -> LoadResult:
+    """:func:`load_file` for a CSV or CSV.gz file with a header line."""
+    return load_file(path, table, format="csv", **kwargs)
+
+
+def load_parquet(path, table: str, **kwargs) -> LoadResult:
+    """:func:`load_file` for a parquet file."""
+    return load_file(path, table, format="parquet", **kwargs)
+
+
+def load_zones(path, conn_or_server, table: str = "zones", **kwargs) -> LoadResult:
+    """Load the taxi zone lookup: ``LocationID`` an integer, the rest text.
+
+    COPY keeps ``Unknown``, ``NA`` and ``N/A`` as the text they are (only an empty field is NULL);
+    pandas' ``read_csv`` would turn the last two into NaN unless told ``keep_default_na=False``.
+    """
+    source = open_source(path, "csv")
+    types = {c: "INTEGER" if c.lower() == "locationid" else "TEXT" for c in source.header()}
+    return load_file(path, table, conn_or_server=conn_or_server, types=types, format="csv", **kwargs)
+
+
+def load_with_pandas(path, table: str, engine, *, chunksize: int = 100_000, if_exists: str = "replace",
+                     progress: bool = True) -> LoadResult:
+    """The course's way, kept for teaching: ``pandas.read_csv`` in chunks and ``DataFrame.to_sql``.
+
+    Similar to the Zoomcamp notebook: ``df.head(0).to_sql(..., if_exists="replace")`` creates the
+    table, then every chunk of ``chunksize`` rows is appended with ``to_sql``. Each chunk commits
+    on its own, so an interrupted load leaves part of the file behind (the COPY loader does not).
+
+    Args:
+        engine: a SQLAlchemy engine, a URL, or a :class:`~dockermagic.postgres.PostgresServer`.
+    """
+    import pandas as pd
+
+    if hasattr(engine, "engine") and callable(engine.engine):
+        engine = engine.engine()
+    elif isinstance(engine, str):
+        from sqlalchemy import create_engine
+
+        engine = create_engine(engine)
+    source = open_source(path)
+    header = source.header()
+    stamps = [c for c, t in column_types(header, source.arrow_types()).items() if t.startswith("TIMESTAMP")]
+    if source.kind == "csv":
+        chunks = pd.read_csv(source.path, iterator=True, chunksize=chunksize, low_memory=False)
+    else:
+        chunks = (b.to_pandas() for b in source.file().iter_batches(batch_size=chunksize))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(desc=f"{table} (pandas)", unit=" rows", unit_scale=True,
+                   total=source.size if source.kind == "parquet" else None)
+    started, rows, first = time.monotonic(), 0, True
+    try:
+        for df in chunks:
+            for c in stamps:
+                df[c] = pd.to_datetime(df[c])
+            if first:
+                df.head(0).to_sql(table, engine, if_exists=if_exists, index=False)
+                first = False
+            df.to_sql(table, engine, if_exists="append", index=False)
+            rows += len(df)
+            if bar is not None:
+                bar.update(len(df))
+    finally:
+        if bar is not None:
+            bar.close()
+    return LoadResult(table=table, rows=rows, seconds=time.monotonic() - started, source=str(source.path),
+                      method=f"pandas to_sql, chunks of {chunksize:,}")

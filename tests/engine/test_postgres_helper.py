@@ -1,29 +1,14 @@
-"""start_postgres against the real engine, and load_csv into the Postgres it starts."""
+"""start_postgres against the real engine (the loader's tests are in test_loader.py)."""
 
 from __future__ import annotations
 
-import os
 import socket
-from decimal import Decimal
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from dockermagic.errors import PostgresError
-from dockermagic.loader import load_csv
 from dockermagic.postgres import start_postgres
 from dockermagic.secrets import MASK
-
-
-def shared_data() -> Path:
-    """shared/ sits beside the repo root (here and in CI); DOCKERMAGIC_SHARED_DATA overrides."""
-    override = os.environ.get("DOCKERMAGIC_SHARED_DATA")
-    base = Path(override) if override else Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    return base / "nyc-tlc"
-
-
-YELLOW_HEAD = shared_data() / "yellow_tripdata_2021-01.head.csv"
 
 
 @pytest.fixture
@@ -81,108 +66,6 @@ def test_port_taken_names_the_container_or_another_process(client, images, clean
         s.listen()
         with pytest.raises(PostgresError, match=f"Host port {port_5433} is already taken by another process"):
             start_postgres(wanted, port=port_5433, client=client, timeout=10)
-
-
-def test_load_yellow_head_twice_replaces_and_sums_match_pandas(pg):
-    expected = pd.read_csv(YELLOW_HEAD)
-    assert len(expected) == 22792
-    first = load_csv(YELLOW_HEAD, "yellow_taxi_data", conn_or_server=pg)
-    assert first.rows == 22792 and first.seconds > 0
-    second = load_csv(YELLOW_HEAD, "yellow_taxi_data", conn_or_server=pg, if_exists="replace")
-    assert second.rows == 22792
-    with pg.connect() as conn, conn.cursor() as cur:
-        cur.execute('SELECT count(*), sum(total_amount), sum(trip_distance) FROM yellow_taxi_data')
-        count, total, distance = cur.fetchone()
-        cur.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = 'yellow_taxi_data' ORDER BY ordinal_position"
-        )
-        types = dict(cur.fetchall())
-        cur.execute("SELECT to_regclass('yellow_taxi_data__staging')")
-        assert cur.fetchone() == (None,), "no staging table left behind"
-    assert count == 22792
-    assert total == Decimal(str(round(expected["total_amount"].sum(), 2)))
-    assert distance == Decimal(str(round(expected["trip_distance"].sum(), 2)))
-    assert types["tpep_pickup_datetime"] == "timestamp without time zone"
-    assert types["total_amount"] == "numeric" and types["store_and_fwd_flag"] == "text"
-
-
-def test_failed_load_leaves_the_old_table(pg, tmp_path):
-    load_csv(YELLOW_HEAD, "trips", conn_or_server=pg)
-    broken = tmp_path / "broken.csv"
-    lines = YELLOW_HEAD.read_text().splitlines(keepends=True)
-    broken.write_text("".join(lines[:1000]) + "1,not-a-date,2021-01-01 00:00:00,1,1,1,N,1,1,1,1,1,1,1,1,1,1,1\n")
-    import psycopg2
-
-    with pytest.raises(psycopg2.DataError):
-        load_csv(broken, "trips", conn_or_server=pg)
-    with pg.connect() as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM trips")
-        assert cur.fetchone() == (22792,)
-
-
-def test_gz_append_and_fail(pg, tmp_path):
-    import gzip
-
-    from dockermagic.errors import LoadError
-
-    gz = tmp_path / "yellow.csv.gz"
-    gz.write_bytes(gzip.compress(YELLOW_HEAD.read_bytes()))
-    assert load_csv(gz, "yellow", conn_or_server=pg).rows == 22792
-    assert load_csv(gz, "yellow", conn_or_server=pg, if_exists="append").rows == 22792
-    with pytest.raises(LoadError, match="The table yellow already exists and if_exists='fail'"):
-        load_csv(gz, "yellow", conn_or_server=pg, if_exists="fail")
-    with pg.connect() as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM yellow")
-        assert cur.fetchone() == (2 * 22792,)
-
-
-def test_container_killed_mid_load_then_rerun_gives_exactly_the_source_rows(client, pg, tmp_path, monkeypatch):
-    import psycopg2
-
-    from dockermagic import loader
-
-    small = tmp_path / "first1000.csv"
-    small.write_text("".join(YELLOW_HEAD.read_text().splitlines(keepends=True)[:1001]))
-    assert load_csv(small, "trips", conn_or_server=pg).rows == 1000
-
-    real_open = loader._open
-
-    class KillsTheServer:
-        """Hands COPY a chunk, then kills the Postgres container before the next one."""
-
-        def __init__(self, path):
-            self.fh, self.reads = real_open(path), 0
-
-        def read(self, size=-1):
-            self.reads += 1
-            if self.reads == 2:
-                client.api.kill(pg.name)
-            return self.fh.read(min(size, 64 * 1024))
-
-        def readline(self, *a):
-            return self.fh.readline(*a)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.fh.close()
-
-    monkeypatch.setattr(loader, "_open", KillsTheServer)
-    with pytest.raises(psycopg2.Error):
-        load_csv(YELLOW_HEAD, "trips", conn_or_server=pg)
-    monkeypatch.setattr(loader, "_open", real_open)
-
-    again = start_postgres(pg.name, port=pg.port, password=pg.password, client=client)
-    assert again.reused
-    with again.connect() as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM trips")
-        assert cur.fetchone() == (1000,), "the interrupted load changed nothing"
-    assert load_csv(YELLOW_HEAD, "trips", conn_or_server=again).rows == 22792
-    with again.connect() as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM trips")
-        assert cur.fetchone() == (22792,)
 
 
 def test_never_ready_shows_the_last_log_lines(client, images, cleanup, port_5433):

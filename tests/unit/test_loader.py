@@ -1,0 +1,112 @@
+"""The loader's pure parts: reading sources, cutting records, choosing types, showing results."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dockermagic.errors import LoadError
+from dockermagic.loader import LoadResult, RejectedRow, column_types, guess_colour, load_file
+from dockermagic.loadsources import CsvSource, ParquetSource, _split_records, open_source
+
+YELLOW_HEADER = ("VendorID,tpep_pickup_datetime,tpep_dropoff_datetime,passenger_count,trip_distance,RatecodeID,"
+                 "store_and_fwd_flag,PULocationID,DOLocationID,payment_type,fare_amount,extra,mta_tax,tip_amount,"
+                 "tolls_amount,improvement_surcharge,total_amount,congestion_surcharge").split(",")
+
+
+def records(data: bytes, **kw):
+    kw = {"first_number": 1, "by_line": True, "skip": 1, **kw}
+    return list(_split_records(io.BytesIO(data), **kw))
+
+
+def test_records_are_numbered_by_their_first_line_and_quoted_newlines_stay_in_one_record():
+    data = b'a,b\n1,2\n"x\ny",3\n"say ""hi""",4\n5,6'
+    assert records(data) == [(2, b"1,2\n"), (3, b'"x\ny",3\n'), (5, b'"say ""hi""",4\n'), (6, b"5,6\n")]
+    assert records(data, by_line=False, skip=0)[2] == (3, b'"x\ny",3\n')
+
+
+def test_an_unterminated_quote_ends_its_record_after_max_record_bytes(monkeypatch):
+    monkeypatch.setattr("dockermagic.loadsources.MAX_RECORD", 20)
+    out = records(b'h\n"open,1\n2,2\n3,3\n4,4\n5,5\n6,6\n7,7\n')
+    assert out[0][0] == 2 and out[0][1].startswith(b'"open') and len(out[0][1]) >= 20
+    assert sum(r.count(b"\n") for _, r in out) == 7, "every data line is in exactly one record"
+
+
+def test_csv_and_gz_sources_give_the_header(tmp_path):
+    plain = tmp_path / "t.csv"
+    plain.write_bytes(b'\xef\xbb\xbf"LocationID","Borough"\r\n1,"EWR"\r\n')
+    gz = tmp_path / "t.csv.gz"
+    gz.write_bytes(gzip.compress(plain.read_bytes()))
+    for path in (plain, gz):
+        src = open_source(path)
+        assert isinstance(src, CsvSource) and src.header() == ["LocationID", "Borough"]
+        assert list(src.records()) == [(2, b'1,"EWR"\r\n')]
+    with pytest.raises(LoadError, match="has no CSV header line naming every column"):
+        (tmp_path / "empty.csv").write_bytes(b"\n")
+        open_source(tmp_path / "empty.csv").header()
+
+
+def test_parquet_source_streams_csv_rows_and_maps_arrow_types(tmp_path):
+    path = tmp_path / "t.parquet"
+    table = pa.table({
+        "n": pa.array([1, None, 3], pa.int32()), "x": [1.5, 2.0, None], "s": ["a", None, 'q"uote'],
+        "t": pa.array([0, 1_000_000, None], pa.timestamp("us")),
+    })
+    pq.write_table(table, path)
+    src = open_source(path)
+    assert isinstance(src, ParquetSource) and src.size == 3
+    assert src.header() == ["n", "x", "s", "t"]
+    assert src.arrow_types() == {"n": "INTEGER", "x": "DOUBLE PRECISION", "s": "TEXT", "t": "TIMESTAMP"}
+    rows = list(src.records())
+    assert [n for n, _ in rows] == [1, 2, 3]
+    assert rows[0][1] == b'1,1.5,"a",1970-01-01 00:00:00.000000\n'
+    assert rows[1][1] == b",2,,1970-01-01 00:00:01.000000\n", "NULLs are empty, unquoted: COPY reads them as NULL"
+    assert rows[2][1] == b'3,,"q""uote",\n'
+
+
+def test_missing_file_and_bad_arguments_are_one_sentence(tmp_path):
+    with pytest.raises(LoadError, match=r"There is no file .*nope.csv to load\."):
+        open_source(tmp_path / "nope.csv")
+    (tmp_path / "t.csv").write_text("a\n1\n")
+    with pytest.raises(LoadError, match="format must be csv or parquet, not 'xlsx'"):
+        open_source(tmp_path / "t.csv", "xlsx")
+    with pytest.raises(LoadError, match="if_exists must be replace, append or fail, not 'merge'"):
+        load_file(tmp_path / "t.csv", "t", conn_or_server=None, if_exists="merge")
+    with pytest.raises(LoadError, match="on_error must be reject or raise"):
+        load_file(tmp_path / "t.csv", "t", conn_or_server=None, on_error="ignore")
+    with pytest.raises(LoadError, match="conn_or_server must be a psycopg2 connection or a PostgresServer"):
+        load_file(tmp_path / "t.csv", "t", conn_or_server="postgresql://x", progress=False)
+    with pytest.raises(LoadError, match="is not a readable parquet file"):
+        (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+        open_source(tmp_path / "bad.parquet")
+
+
+def test_types_come_from_the_tlc_schema_then_the_file_then_text():
+    assert guess_colour(YELLOW_HEADER) == "yellow"
+    assert guess_colour(["LocationID", "Borough", "Zone", "service_zone"]) == "zones"
+    assert guess_colour(["a", "b"]) is None
+    types = column_types(YELLOW_HEADER)
+    assert types["tpep_pickup_datetime"] == "TIMESTAMP" and types["total_amount"] == "NUMERIC"
+    assert types["VendorID"] == "INTEGER" and types["store_and_fwd_flag"] == "TEXT"
+    # A parquet column the schema does not know keeps the parquet's own type; `types` wins over both.
+    types = column_types(YELLOW_HEADER + ["new_col"], {"new_col": "BIGINT", "VendorID": "BIGINT"},
+                         {"store_and_fwd_flag": "CHAR(1)"})
+    assert types["new_col"] == "BIGINT" and types["VendorID"] == "INTEGER" and types["store_and_fwd_flag"] == "CHAR(1)"
+    assert column_types(["a", "b"]) == {"a": "TEXT", "b": "TEXT"}
+
+
+def test_result_reports_loaded_rejected_and_speed():
+    rejected = [RejectedRow(6, "extra data after last expected column", "1,2,<b>")]
+    r = LoadResult(table="trips", rows=99, seconds=2.0, rows_rejected=1, rejected=rejected, rejected_table="trips_rejected")
+    assert r.rows_read == 100 and r.rows_per_second == 50 and r.rows_loaded == 99
+    assert str(r) == ("99 rows loaded into trips in 2.00 s (50 rows/s, COPY); 1 malformed rows rejected (lines 6), "
+                      "kept in trips_rejected")
+    assert repr(r) == "LoadResult(table='trips', rows=99, rows_rejected=1, seconds=2.00, rows_per_second=50)"
+    html = r._repr_html_()
+    assert "<td>6</td>" in html and "&lt;b&gt;" in html and "<b>" not in html.split("rejected")[-1].split("text")[-1]
+    assert r.rejected_frame().to_dict("records") == [{"line": 6, "error": "extra data after last expected column", "text": "1,2,<b>"}]
+    assert "rejected" not in str(LoadResult(table="t", rows=1, seconds=0.5))
