@@ -24,6 +24,7 @@ Say = Callable[[str], None]
 LARGE_CONTEXT = 100 * 1024 * 1024
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 # Engine bookkeeping lines, not the output of the step's command.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # the engine colours a RUN step's stderr red
 _ENGINE_LINE = re.compile(r"^\s*(---> |Removing intermediate container|Successfully (built|tagged))")
 
 
@@ -154,7 +155,8 @@ def context_size(path: str, dockerfile: str = "Dockerfile") -> int:
 
 def context_notice(size: int, path: str) -> list[str]:
     """What to say before the context is sent: its size, and a warning when it is large."""
-    lines = [f"Sending build context to the engine: {size / 1e6:.1f} MB"]
+    amount = f"{size / 1e6:.1f} MB" if size >= 10**6 else f"{size / 1e3:.1f} kB"
+    lines = [f"Sending build context to the engine: {amount}"]
     if size > LARGE_CONTEXT:
         hint = ("add a .dockerignore there" if not os.path.exists(os.path.join(path, ".dockerignore"))
                 else "extend its .dockerignore")
@@ -222,7 +224,7 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
                 raise _failure(state, msg["error"])
             if "ID" in (msg.get("aux") or {}):
                 image_id = msg["aux"]["ID"]
-            for line in msg.get("stream", "").splitlines():
+            for line in _ANSI.sub("", msg.get("stream", "")).splitlines():
                 if line.strip():  # the engine sends bare newlines as messages of their own
                     state.feed(line)
                     progress.line(line, state)

@@ -59,7 +59,7 @@ def write_project(text: str, *, project_dir: str, file: str = "docker-compose.ym
     os.makedirs(project_dir, exist_ok=True)
     path = os.path.join(project_dir, file)
     with open(path, "w") as f:
-        f.write(text)
+        f.write(text if text.endswith("\n") else text + "\n")
     return path
 
 
@@ -119,8 +119,11 @@ def run_compose(call: ComposeCall, *, cwd: str | None = None, say: Say = print) 
     argv = call.argv(compose_tool())
     lines: list[str] = []
     try:
+        # Compose v2 wants buildx for "Bake" builds and warns on every build without it; its own
+        # builder works on this engine, so ask for that unless the user chose otherwise.
+        env = {"COMPOSE_BAKE": "false", **os.environ}
         proc = subprocess.Popen(argv, cwd=cwd or os.getcwd(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, errors="replace")
+                                stderr=subprocess.STDOUT, text=True, errors="replace", env=env)
     except OSError as exc:
         raise ComposeError(f"Could not start Compose ({argv[0]}): {exc}.") from None
     try:

@@ -15,8 +15,10 @@ This pack follows a Docker tutorial section by section. Every hands-on step runs
 2. `02-postgres.ipynb` — Postgres in a container on host port 5433, data kept in a host folder,
    reached with SQLAlchemy from the notebook; the data survives re-creating the container.
 3. `03-nyc-taxi-ingest.ipynb` — NYC taxi data into that Postgres (to come).
-4. `04-dockerfiles.ipynb` — building your own images (to come).
-5. `05-compose.ipynb` — several containers with Compose (to come).
+4. `04-dockerfiles.ipynb` — your own images: a Flask backend and a React frontend from Dockerfiles
+   (`%%dockerfile -t`, `-f Dockerfile.dev`), the build output and its cache, a multi-stage build served by Nginx.
+5. `05-compose.ipynb` — frontend, backend and database as one Compose project: `up --build`,
+   `depends_on`, service names as host names, `down -v`.
 6. `06-networks.ipynb` — how containers talk to each other: the default bridge, a user-defined bridge
    with its own subnet, `run --network`, `network connect`, and name resolution between containers.
 

@@ -54,6 +54,7 @@ def test_context_size_honours_dockerignore(tmp_path):
 
 
 def test_context_notice_warns_when_large_with_a_dockerignore_hint(tmp_path):
+    assert context_notice(4200, str(tmp_path)) == ["Sending build context to the engine: 4.2 kB"]
     quiet = context_notice(5 * 10**6, str(tmp_path))
     assert quiet == ["Sending build context to the engine: 5.0 MB"]
     loud = context_notice(150 * 2**20, str(tmp_path))

@@ -14,6 +14,11 @@ def query(sql):
         return cur.fetchone()[0]
 
 
+@app.get("/")
+def hello():
+    return jsonify(service="backend", message="Hello from Flask")
+
+
 @app.get("/health")
 def health():
     return jsonify(status="ok", db=query("select version()"))
