@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as w
 
 from .client import get_client
+from .errors import CommandError
 from .events import RESYNC, EventWatcher
 from .imagekit import STANDIN_LABEL
 from .secrets import MASK, is_secret_name, mask_inspect, mask_url
@@ -50,6 +51,18 @@ def _html_table(head, rows: list[list[Any]], marked: int | None = None) -> str:
         style = " style='background:#fff3c4'" if i == marked else ""
         body.append(f"<tr{style}>" + "".join(f"<td style='padding:1px 8px'>{_esc(c)}</td>" for c in r) + "</tr>")
     return f"<table><tr>{th}</tr>{''.join(body)}</table>"
+
+
+def _filter_dict(filters: list[str] | dict[str, Any] | None) -> dict[str, Any]:
+    if isinstance(filters, dict):
+        return dict(filters)
+    out: dict[str, list[str]] = {}
+    for f in filters or []:
+        key, eq, value = f.partition("=")
+        if not eq:
+            raise CommandError(f"The filter {f!r} must look like key=value.")
+        out.setdefault(key, []).append(value)
+    return out
 
 
 def _sync_pick(pick: w.Dropdown, names: list[str]) -> None:
@@ -109,12 +122,19 @@ class ContainersView(_Live, w.VBox):
 
     Args:
         client: a docker client (default: the shared one).
+        filters: ``key=value`` strings as for ``docker ps --filter`` (``label=app``, ``name=db``), or
+            the engine's dict form; only matching containers are shown.
         tick: seconds between re-renders of the uptime column while a container runs (from the rows
             already loaded: no engine calls); None for never.
+
+    Raises:
+        CommandError: a filter is not ``key=value``.
     """
 
-    def __init__(self, client=None, tick: float | None = 30.0, **kwargs):
+    def __init__(self, client=None, filters: list[str] | dict[str, Any] | None = None,
+                 tick: float | None = 30.0, **kwargs):
         self._client = client or get_client()
+        self._filters = _filter_dict(filters)
         self._rows: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._render_lock = threading.RLock()  # a pick inside a render renders again
@@ -154,10 +174,10 @@ class ContainersView(_Live, w.VBox):
 
     def _on_event(self, event: dict[str, Any]) -> None:
         if event is RESYNC:
-            ids = [c["Id"] for c in self._client.api.containers(all=True)]
+            ids = [c["Id"] for c in self._client.api.containers(all=True, filters=self._filters or None)]
             fresh = {}
             for cid in ids:
-                row = self._load(cid)
+                row = self._load(cid, listed=True)
                 if row:
                     fresh[row["id"]] = row
             with self._lock:  # swapped in whole: readers never see a half-loaded view
@@ -173,8 +193,11 @@ class ContainersView(_Live, w.VBox):
             return
         self._render()
 
-    def _load(self, cid: str) -> dict[str, Any] | None:
+    def _load(self, cid: str, listed: bool = False) -> dict[str, Any] | None:
         try:
+            # The engine applies the filters: one list call for this container decides if it shows.
+            if self._filters and not listed and not self._client.api.containers(all=True, filters={**self._filters, "id": [cid]}):
+                return None
             attrs = self._client.api.inspect_container(cid)
         except Exception:
             return None

@@ -114,15 +114,34 @@ def browser():
             b.close()
 
 
-def _notebook(path: Path) -> None:
+def _notebook(path: Path, label: str) -> None:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(src) for src in (
         "%load_ext dockermagic",
-        "%docker ps --watch",
+        # only this test's containers: other tests on the engine come and go meanwhile
+        f"%docker ps --watch --filter label={label}",
         "%docker network ls --watch",
     )]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
+
+
+def _run_all(page) -> None:
+    """Run > Run All Cells, once the kernel is idle; again if the click landed before the notebook
+    took it (menu items stay disabled until the notebook panel is the current widget)."""
+    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=30000)
+    page.click(".jp-Notebook .jp-Cell .jp-InputArea-prompt")  # make the notebook the current widget
+    for _ in range(5):
+        page.click('.lm-MenuBar-itemLabel:text-is("Run")')
+        page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
+        try:  # a prompt turns into [*] or [1] once the run started
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
+                ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))", timeout=3000)
+            return
+        except Exception:
+            page.keyboard.press("Escape")
+    raise AssertionError("Run All never started the notebook's cells")
 
 
 def _wait_text(page, texts, timeout=10.0, selector=".jp-Notebook"):
@@ -134,7 +153,8 @@ def _wait_text(page, texts, timeout=10.0, selector=".jp-Notebook"):
             return body
         if time.monotonic() > end:
             missing = [t for t in texts if t not in body]
-            raise AssertionError(f"not rendered within {timeout} s: {missing}")
+            (ARTIFACTS / "jupyterlab-failure.txt").write_text(body)
+            raise AssertionError(f"not rendered within {timeout} s: {missing} (page text in test-artifacts/)")
         time.sleep(0.1)
 
 
@@ -154,15 +174,13 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
     a_ip_net = a.attrs["NetworkSettings"]["Networks"][net.name]["IPAddress"]
     b_ip = b.attrs["NetworkSettings"]["Networks"][net.name]["IPAddress"]
     a_port = a.attrs["NetworkSettings"]["Ports"]["80/tcp"][0]["HostPort"]
-    _notebook(lab.root / "views.ipynb")
+    _notebook(lab.root / "views.ipynb", f"org.dockermagic.test={cleanup.label_value}")
 
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
     try:
         page.goto(lab.url("/lab/tree/views.ipynb"))
-        page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=30000)
-        page.click('.lm-MenuBar-itemLabel:text-is("Run")')
-        page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
+        _run_all(page)
         _wait_text(page, [a.name, b.name, a_ip, b_ip, a_ip_net, f"127.0.0.1:{a_port}->80/tcp",
                           net.name, "web-alias", "docker0"], timeout=20)
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-views.png"), full_page=True)
@@ -176,8 +194,7 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         page.keyboard.type(f"%docker run -d --name {c_name} --network {net.name} -p 127.0.0.1::8080 debian:bookworm sleep 600")
         t0 = time.monotonic()
         page.keyboard.press("Shift+Enter")
-        c = client.containers.get(_wait_id(client, c_name))
-        c.reload()
+        c = _wait_running(client, c_name)
         c_ip = c.attrs["NetworkSettings"]["Networks"][net.name]["IPAddress"]
         c_port = c.attrs["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"]
         _wait_text(page, [c_ip, f"127.0.0.1:{c_port}->8080/tcp", f"host 127.0.0.1:{c_port}"], timeout=5)
@@ -190,11 +207,14 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         ctx.close()
 
 
-def _wait_id(client, name, timeout=10.0):
+def _wait_running(client, name, timeout=10.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
-            return client.containers.get(name).id
+            c = client.containers.get(name)
+            if c.status == "running":
+                return c
         except docker.errors.NotFound:
-            time.sleep(0.1)
-    raise AssertionError(f"%docker run in the notebook did not create {name}")
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"%docker run in the notebook did not start {name}")

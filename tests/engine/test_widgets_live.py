@@ -149,6 +149,21 @@ def test_magics_open_the_live_views(ip):
             view.close()
 
 
+def test_ps_watch_filter(ip, client, cleanup, images):
+    view = ip.run_line_magic("docker", f"ps --watch --filter label=org.dockermagic.test={cleanup.label_value}")
+    try:
+        mine = cleanup.container(client.containers.run(
+            "debian:bookworm", ["sleep", "infinity"], detach=True, name=cleanup.name("wf"), labels=cleanup.labels))
+        other = cleanup.container(client.containers.create("debian:bookworm", ["true"], name=cleanup.name("wfo")))
+        assert _wait(lambda: [r["name"] for r in view.rows()] == [mine.name])
+        other.start()
+        mine.stop(timeout=0)
+        assert _wait(lambda: [r["status"] for r in view.rows()] == ["exited (137)"])
+        assert other.name not in view.table.get_state()["value"]
+    finally:
+        view.close()
+
+
 def test_close_is_prompt(client):
     view = ContainersView(client=client)
     t0 = time.monotonic()
