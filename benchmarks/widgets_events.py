@@ -1,19 +1,42 @@
-"""Widgets benchmark: event-to-widget latency after a container starts, and engine calls while idle.
+"""Widgets benchmark: event-to-widget latency, engine calls while idle, and the containers view with
+200 containers.
 
 Run: .venv/bin/python benchmarks/widgets_events.py
-Prints the start->row latency (target <= 0.5 s) against the reference measured in the same run (the
-`start` call's own duration), and the HTTP requests the idle views made per engine event seen (other
-people's containers may cause events; with none the count must be 0).
+Prints, each against a reference measured in the same run:
+- idle: HTTP requests the views made per engine event seen over 3 s, with the uptime clock ticking
+  every 0.5 s (other people's containers may cause events; with none the count must be 0), and the
+  CPU time the process spent meanwhile;
+- start->row latency (target <= 0.5 s) against the `start` call's own duration;
+- 200 created containers: the view's first load and one re-render of its table, against `docker ps -a`
+  (the CLI process) on the same containers; then start->row latency with those 200 rows present.
+Every container made here carries a benchmark label and is removed at the end, also on Ctrl-C.
 """
 from __future__ import annotations
 
+import subprocess
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import docker
 
 from dockermagic.client import default_labels
 from dockermagic.widgets import ContainersView, NetworksView
+
+N = 200
+
+
+def _latency(client, view, name, labels) -> tuple[float, float]:
+    """Seconds from `start` to the view's row showing running, and the start call's own seconds."""
+    c = client.containers.create("debian:bookworm", ["sleep", "infinity"], name=name, labels=labels)
+    t0 = time.perf_counter()
+    c.start()
+    ref = time.perf_counter() - t0
+    while not any(r["name"] == name and r["state"] == "running" for r in view.rows()):
+        if time.perf_counter() - t0 > 5:
+            raise SystemExit(f"row {name} never appeared")
+        time.sleep(0.002)
+    return time.perf_counter() - t0, ref
 
 
 def main() -> None:
@@ -26,8 +49,11 @@ def main() -> None:
         return real_send(request, **kw)
 
     client.api.send = counting_send
+    tag = uuid.uuid4().hex[:8]
+    labels = {**default_labels(), "org.dockermagic.bench": tag}
+    flt = f"label=org.dockermagic.bench={tag}"
     events = []
-    cv = ContainersView(client=client)
+    cv = ContainersView(client=client, tick=0.5)  # a fast uptime clock: it must cost no engine calls
     nv = NetworksView(client=client)
     orig = cv._on_event
 
@@ -36,32 +62,53 @@ def main() -> None:
         orig(ev)
 
     cv._watcher._on_event = spy
-    labels = {**default_labels(), "org.dockermagic.bench": uuid.uuid4().hex[:8]}
-    name = "bench-wv-" + uuid.uuid4().hex[:8]
-    c = None
+    big = None
     try:
-        time.sleep(1.0)  # initial resync done
-        n_calls, n_events = len(calls), len(events)
+        # --- idle
+        n_calls, n_events, cpu0 = len(calls), len(events), time.process_time()
         time.sleep(3.0)
         idle_calls, idle_events = len(calls) - n_calls, len(events) - n_events
-        c = client.containers.create("debian:bookworm", ["sleep", "infinity"], name=name, labels=labels)
-        t0 = time.perf_counter()
-        c.start()
-        ref = time.perf_counter() - t0
-        while not any(r["name"] == name and r["state"] == "running" for r in cv.rows()):
-            if time.perf_counter() - t0 > 5:
-                raise SystemExit("row never appeared")
-            time.sleep(0.005)
-        latency = time.perf_counter() - t0
-        print(f"idle 3 s: {idle_calls} HTTP requests for {idle_events} engine events "
-              f"(0 events -> must be 0 requests)")
+        idle_cpu = time.process_time() - cpu0
+        print(f"idle 3 s (uptime clock every 0.5 s): {idle_calls} HTTP requests for {idle_events} engine events "
+              f"(0 events -> must be 0 requests); process CPU {idle_cpu * 1000:.0f} ms in 3000 ms")
+
+        # --- start -> row, few containers
+        latency, ref = _latency(client, cv, f"bench-wv-{tag}", labels)
         print(f"start->row latency {latency * 1000:.0f} ms (target <= 500 ms); start call itself "
               f"{ref * 1000:.0f} ms; ratio {latency / ref:.2f}x")
+
+        # --- 200 containers
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda i: client.containers.create(
+                "debian:bookworm", ["true"], name=f"bench-wv200-{tag}-{i:03d}", labels=labels), range(N)))
+        t0 = time.perf_counter()
+        subprocess.run(["docker", "ps", "-a", "--filter", flt], check=True, capture_output=True)
+        cli = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        big = ContainersView(client=client, filters=[flt], tick=None)
+        first = time.perf_counter() - t0
+        assert len(big.rows()) == N + 1, len(big.rows())
+        renders = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            big._render()
+            renders.append(time.perf_counter() - t0)
+        render = min(renders)
+        print(f"{N + 1} containers: first load + render {first * 1000:.0f} ms, table re-render "
+              f"{render * 1000:.1f} ms ({len(big.table.value) // 1024} KiB HTML); `docker ps -a` CLI "
+              f"{cli * 1000:.0f} ms; ratios {first / cli:.1f}x and {render / cli:.2f}x")
+        latency, ref = _latency(client, big, f"bench-wv200-{tag}-last", labels)
+        print(f"start->row latency with {N + 1} rows {latency * 1000:.0f} ms (target <= 500 ms); start call "
+              f"itself {ref * 1000:.0f} ms; ratio {latency / ref:.2f}x")
     finally:
         cv.close()
         nv.close()
-        if c is not None:
-            c.remove(force=True)
+        if big is not None:
+            big.close()
+        client.api.send = real_send
+        mine = client.api.containers(all=True, filters={"label": f"org.dockermagic.bench={tag}"})
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda c: client.api.remove_container(c["Id"], force=True, v=True), mine))
         client.close()
 
 
