@@ -12,21 +12,58 @@ from .client import default_labels
 from .errors import CommandError, from_docker_error
 
 
+def _port_range(text: str, spec: str) -> list[int]:
+    first, dash, last = text.partition("-")
+    if not first.isdigit() or (dash and not last.isdigit()) or int(last or first) < int(first):
+        raise CommandError(f"The port mapping {spec!r} is not [ip:][host[-end]:]container[-end][/proto].")
+    return list(range(int(first), int(last or first) + 1))
+
+
 def publish_ports(specs: list[str]) -> dict[str, Any]:
-    """``-p`` strings (``[ip:]host:container[/proto]``, ``container``) → SDK ``ports=``."""
+    """``-p`` strings → SDK ``ports=``, in every form the CLI takes.
+
+    ``container``, ``host:container``, ``ip:host:container``, ``ip::container`` (any free host
+    port), ``[::1]:host:container`` (IPv6), ranges ``8000-8002:8000-8002`` and a host range for one
+    container port (``8000-8010:80``), each with an optional ``/tcp|/udp|/sctp``; a container
+    port published twice gets both bindings.
+    """
     ports: dict[str, Any] = {}
-    for spec in specs:
-        spec_main, _, proto = spec.partition("/")
-        parts = spec_main.rsplit(":", 2) if spec_main.count(":") <= 2 else None
-        if not parts or not parts[-1].isdigit():
-            raise CommandError(f"The port mapping {spec!r} is not [ip:]host:container[/proto].")
-        key = f"{parts[-1]}/{proto or 'tcp'}"
-        if len(parts) == 1:
-            ports[key] = None
-        elif len(parts) == 2:
-            ports[key] = int(parts[0]) if parts[0] else None
+
+    def add(key: str, binding) -> None:
+        if key in ports and ports[key] is not None:
+            old = ports[key] if isinstance(ports[key], list) else [ports[key]]
+            ports[key] = old + [binding]
         else:
-            ports[key] = (parts[0], int(parts[1])) if parts[1] else (parts[0],)
+            ports[key] = binding
+
+    for spec in specs:
+        main, _, proto = spec.partition("/")
+        if proto not in ("", "tcp", "udp", "sctp"):
+            raise CommandError(f"The port mapping {spec!r} has protocol {proto!r}; use tcp, udp or sctp.")
+        ip = None
+        if main.startswith("["):  # [v6-address]:host:container
+            ip, _, main = main[1:].partition("]")
+            main = main.removeprefix(":")
+        parts = main.split(":")
+        if ip is None and len(parts) == 3:
+            ip = parts.pop(0)
+        if len(parts) > 2 or (ip is not None and len(parts) != 2):
+            raise CommandError(f"The port mapping {spec!r} is not [ip:][host:]container[/proto].")
+        container = _port_range(parts[-1], spec)
+        host = parts[0] if len(parts) == 2 else ""
+        hosts = _port_range(host, spec) if host else []
+        if hosts and len(hosts) != len(container):
+            if len(container) != 1:
+                raise CommandError(f"The port mapping {spec!r} maps {len(hosts)} host ports to "
+                                   f"{len(container)} container ports.")
+            hosts = [host]  # the engine picks one free port of the host range
+        for i, port in enumerate(container):
+            key = f"{port}/{proto or 'tcp'}"
+            hp = hosts[i] if hosts else None
+            if ip is None:
+                add(key, hp)
+            else:
+                add(key, (ip, hp) if hp is not None else (ip,))
     return ports
 
 

@@ -235,3 +235,15 @@ def test_seed_postgres_block_attached_until_interrupt(ip, client, cleanup, image
     ip.run_line_magic("docker", f"stop {row['id']}")
     c.reload()
     assert c.status == "exited"
+
+
+def test_publish_ranges_and_a_port_published_twice(ip, client, cleanup, images):
+    name = cleanup.name("dm-ports")
+    c = ip.run_line_magic("docker", f"run -d --name {name} -p 127.0.0.1::7000-7001 -p 127.0.0.1::8080 "
+                                    "-p 127.0.0.1::8080 -p 127.0.0.1::53/udp debian:bookworm sleep 60")
+    cleanup.container(c)
+    c.reload()
+    ports = c.attrs["NetworkSettings"]["Ports"]
+    assert {"7000/tcp", "7001/tcp", "8080/tcp", "53/udp"} <= set(ports)
+    assert len(ports["8080/tcp"]) == 2 and {b["HostIp"] for b in ports["8080/tcp"]} == {"127.0.0.1"}
+    assert len(ip.run_line_magic("docker", f"port {name} 8080")) == 2

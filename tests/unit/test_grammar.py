@@ -1,4 +1,5 @@
 import os
+import re
 
 import pytest
 
@@ -88,7 +89,10 @@ def test_quoting_and_continuations_reach_the_flags():
 @pytest.mark.parametrize("spec,expected", [
     ("5432", {"5432/tcp": None}), ("5433:5432", {"5432/tcp": 5433}),
     ("127.0.0.1:5433:5432", {"5432/tcp": ("127.0.0.1", 5433)}), ("127.0.0.1::8080", {"8080/tcp": ("127.0.0.1",)}),
-    ("53:53/udp", {"53/udp": 53}), (":8080", {"8080/tcp": None}),
+    ("53:53/udp", {"53/udp": 53}), (":8080", {"8080/tcp": None}), ("9/sctp", {"9/sctp": None}),
+    ("[::1]:5433:5432", {"5432/tcp": ("::1", 5433)}), ("[::1]::80", {"80/tcp": ("::1",)}),
+    ("8000-8001:9000-9001", {"9000/tcp": 8000, "9001/tcp": 8001}), ("7000-7001", {"7000/tcp": None, "7001/tcp": None}),
+    ("127.0.0.1:8000-8010:80", {"80/tcp": ("127.0.0.1", "8000-8010")}),
 ])
 def test_publish_forms(spec, expected):
     from dockermagic.running import publish_ports
@@ -96,11 +100,18 @@ def test_publish_forms(spec, expected):
     assert publish_ports([spec]) == expected
 
 
-@pytest.mark.parametrize("bad", ["web", "1:2:3:4", "5433:", "a:b"])
+def test_one_port_published_twice_keeps_both():
+    from dockermagic.running import publish_ports
+
+    assert publish_ports(["127.0.0.1:8080:80", "127.0.0.1:8081:80"]) == {
+        "80/tcp": [("127.0.0.1", 8080), ("127.0.0.1", 8081)]}
+
+
+@pytest.mark.parametrize("bad", ["web", "1:2:3:4", "5433:", "a:b", "80/icmp", "9-8:80", "1-3:1-2"])
 def test_bad_publish_is_one_sentence(bad):
     from dockermagic.running import publish_ports
 
-    with pytest.raises(CommandError, match="port mapping"):
+    with pytest.raises(CommandError, match=f"port mapping '{re.escape(bad)}'"):
         publish_ports([bad])
 
 
