@@ -62,6 +62,20 @@ bridge does not do that.
 run -d --name nb06-b --network nb06-user-defined-bridge debian:bookworm sleep 600
 run -d --name nb06-c --network nb06-user-defined-bridge debian:bookworm sleep 600
 """),
+    md("""
+### The picture, drawn from your engine
+
+`%docker network ls --watch` draws what the text above describes, for every bridge network: the host's bridge
+interface (`docker0` for the default one, `br-…` for yours) with its subnet and gateway, and each
+container plugged into it through its veth pair, with its address, its aliases and its published
+ports (host → container). It follows the engine's events: keep it in view while you run the next
+cells — `network connect` below adds `nb06-a` to the user-defined bridge. Pick a network and press
+*inspect* for the full `network inspect` output.
+"""),
+    code("""
+net_view = %docker network ls --watch
+net_view
+"""),
     md("`nb06-c` looks up `nb06-b` by name (`getent hosts` asks the container's resolver):"),
     code("%docker exec nb06-c getent hosts nb06-b"),
     md("`nb06-a`, on the default bridge, cannot: no output, exit code 2 (not found)."),
@@ -90,16 +104,26 @@ subnet = ipaddress.ip_network("192.168.100.0/24")
 assert all(ipaddress.ip_address(ip) in subnet for ip in attached.values()), attached
 code, out = lookup("nb06-a", "nb06-b")
 assert code == 0 and out.split()[0] == attached["nb06-b"], f"nb06-a cannot resolve nb06-b: {out!r}"
+# The live view followed the engine: after `network connect` it shows nb06-a on the user-defined bridge.
+import time
+
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline and not any(
+        c["name"] == "nb06-a" for n in net_view.networks() if n["name"] == NET for c in n["containers"]):
+    time.sleep(0.1)
+shown = {c["name"]: c["ipv4"] for n in net_view.networks() if n["name"] == NET for c in n["containers"]}
+assert shown == attached, f"The network view shows {shown}, the engine says {attached}"
 print("Self-check passed:", attached)
 """),
     md("## Tidy up"),
     code("""
+net_view.close()  # stops its event stream
 for c in engine.containers.list(all=True, filters={"name": "nb06-"}):
     c.remove(force=True, v=True)
 for n in engine.networks.list(names=[NET]):
     n.remove()
 assert not engine.containers.list(all=True, filters={"name": "nb06-"})
 assert not engine.networks.list(names=[NET])
-print("Removed this notebook's containers and network.")
+print("Closed the live view; removed this notebook's containers and network.")
 """),
 ]
