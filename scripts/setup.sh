@@ -12,7 +12,8 @@ say() { echo "setup: $*"; }
 
 # System packages (Debian/Ubuntu, as root). Elsewhere, say what is missing and go on.
 apt_packages=(debootstrap postgresql-client docker-compose)
-[ "$with_tests" = 1 ] && apt_packages+=(chromium)
+# Browser tests: Debian's Chromium (Playwright's own download does not work here) and a font for its text.
+[ "$with_tests" = 1 ] && apt_packages+=(chromium fonts-dejavu-core)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
