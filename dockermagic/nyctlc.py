@@ -34,7 +34,7 @@ from dockermagic.errors import DatasetError
 
 __all__ = [
     "COLOURS", "CSV_COLUMNS", "PARQUET_COLUMNS", "ZONES_URL", "ZONES_BACKUP_URL", "ZONE_COLUMNS",
-    "csv_url", "parquet_url", "schema", "relaxed", "download", "DEFAULT_CACHE",
+    "csv_url", "parquet_url", "schema", "relaxed", "download", "download_month", "DEFAULT_CACHE",
 ]
 
 COLOURS = ("yellow", "green", "fhv", "fhvhv")
@@ -204,3 +204,25 @@ def parquet_url(colour: str, year: int, month: int) -> str:
             f"not {year}-{month:02d}."
         )
     return f"{CDN}/trip-data/{colour}_tripdata_{year}-{month:02d}.parquet"
+
+
+def download_month(colour: str, year: int, month: int, *, format: str = "csv", cache_dir=None,
+                   progress: bool = True, mirror: str | None = None):
+    """Download one month (``format="csv"``: the CSV.gz backup, ``"parquet"``: TLC's CDN) into the cache.
+
+    Similar to the course's ``wget {url}``; see :func:`download` for the cache, resume and errors.
+    ``mirror`` is a base URL serving the same file names (a classroom server, a local copy).
+
+    Returns:
+        The path of the complete file.
+
+    Raises:
+        DatasetError: unknown colour or format, or a month that has no file.
+        DownloadError: offline, unreachable, HTTP error, size mismatch.
+    """
+    if format not in ("csv", "parquet"):
+        raise DatasetError(f"format must be csv or parquet, not {format!r}.")
+    url = csv_url(colour, year, month) if format == "csv" else parquet_url(colour, year, month)
+    if mirror:
+        url = f"{mirror.rstrip('/')}/{url.rsplit('/', 1)[1]}"
+    return download(url, cache_dir, progress=progress)

@@ -137,3 +137,20 @@ def test_url_without_a_file_name_and_default_cache(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
     assert default_cache_dir() == Path(tmp_path) / ".cache" / "dockermagic" / "nyc-tlc"
+
+
+def test_download_month_from_a_mirror_and_its_errors(server, tmp_path):
+    from dockermagic import nyctlc
+    from dockermagic.errors import DatasetError
+
+    server.files["yellow_tripdata_2021-01.csv.gz"] = b"VendorID\n1\n"
+    path = nyctlc.download_month("yellow", 2021, 1, cache_dir=tmp_path, progress=False, mirror=server.url + "/")
+    assert path == tmp_path / "yellow_tripdata_2021-01.csv.gz" and path.read_bytes() == b"VendorID\n1\n"
+    with pytest.raises(DownloadError, match="HTTP 404"):
+        nyctlc.download_month("green", 2024, 1, format="parquet", cache_dir=tmp_path, progress=False, mirror=server.url)
+    assert server.requests[-1] == ("/green_tripdata_2024-01.parquet", None)
+    with pytest.raises(DatasetError, match="format must be csv or parquet"):
+        nyctlc.download_month("green", 2020, 1, format="xlsx")
+    with pytest.raises(DatasetError, match="2021-08"):
+        nyctlc.download_month("yellow", 2021, 8, mirror=server.url)
+    assert len(server.requests) == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import gzip
 import importlib.util
-import io
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
