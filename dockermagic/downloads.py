@@ -122,22 +122,31 @@ def download(url: str, cache_dir=None, *, progress: bool = True, timeout: float 
         if offset < 0:
             raise DownloadError(f"Could not resume {shown}: the server sent a different byte range than asked.")
         mode = "ab" if offset else "wb"  # a 200 to a Range request means the whole file again
-        done = offset
-        bar = tqdm(total=total, initial=done, unit="B", unit_scale=True, unit_divisor=1024,
+        bar = tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
                    desc=name, disable=not progress, leave=False)
+        broken = None
         try:
             with open(part, mode) as out:
-                while chunk := resp.read(_CHUNK):
-                    out.write(chunk)
-                    done += len(chunk)
-                    bar.update(len(chunk))
-        except (http.client.IncompleteRead, OSError) as exc:
-            if isinstance(exc, OSError) and exc.filename:
-                raise DownloadError(f"Could not write {part}: {exc.strerror}.") from None
-            # fall through to the size check: the .part keeps what arrived, for the next call
+                try:
+                    while chunk := resp.read(_CHUNK):
+                        out.write(chunk)
+                        bar.update(len(chunk))
+                except (http.client.HTTPException, OSError) as exc:
+                    if isinstance(exc, OSError) and exc.filename:
+                        raise
+                    # keep what arrived (a chunked read hands it over in the exception) for the next call
+                    out.write(getattr(exc, "partial", b"") or b"")
+                    broken = exc
+        except OSError as exc:
+            raise DownloadError(f"Could not write {part}: {exc.strerror or exc}.") from None
         finally:
             bar.close()
     size = part.stat().st_size
+    if broken is not None and (total is None or size < total):
+        raise DownloadError(
+            f"The download of {shown} broke off after {size:,} bytes ({type(broken).__name__}); "
+            "call download() again to resume."
+        )
     if total is not None and size != total:
         if size > total:
             part.unlink()

@@ -154,3 +154,42 @@ def test_download_month_from_a_mirror_and_its_errors(server, tmp_path):
     with pytest.raises(DatasetError, match="2021-08"):
         nyctlc.download_month("yellow", 2021, 8, mirror=server.url)
     assert len(server.requests) == 2
+
+
+def test_a_server_that_never_answers_times_out_in_one_sentence(tmp_path):
+    with socket.socket() as silent:  # accepts connections (kernel backlog) but never replies
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        with pytest.raises(DownloadError, match=r"127\.0\.0\.1 did not answer in time \(offline or unreachable\)\.$"):
+            download(f"http://127.0.0.1:{port}/fhv_tripdata_2019-01.csv.gz", tmp_path, progress=False, timeout=0.3)
+    assert not any(tmp_path.iterdir())
+
+
+class ChunkedHandler(BaseHTTPRequestHandler):
+    """No Content-Length: chunked encoding, and the connection drops before the last chunk."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.write(b"5\r\nhello\r\n")
+        self.wfile.flush()
+        self.close_connection = True
+
+
+def test_broken_chunked_transfer_without_a_size_is_not_taken_as_complete(tmp_path):
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), ChunkedHandler)
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        with pytest.raises(DownloadError, match=r"broke off after 5 bytes \(IncompleteRead\); call download\(\) again to resume"):
+            download(f"http://127.0.0.1:{srv.server_address[1]}/x.csv", tmp_path, progress=False)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert not (tmp_path / "x.csv").exists() and (tmp_path / "x.csv.part").read_bytes() == b"hello"
