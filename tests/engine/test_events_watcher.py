@@ -1,7 +1,13 @@
+import os
+import socket
 import threading
 import time
 
+import docker
+import pytest
+
 from dockermagic.events import RESYNC, EventWatcher
+from dockermagic.widgets import ContainersView
 
 
 def _wait(pred, timeout=2.0):
@@ -23,7 +29,7 @@ def test_watcher_sees_start_resyncs_after_break_and_closes(client, cleanup, imag
 
     w = EventWatcher(on_event, client=client, retry_delay=0.1)
     try:
-        assert _wait(lambda: w.resyncs == 1)
+        assert w.wait_ready(2.0) and w.resyncs == 1
         c = client.containers.run("debian:bookworm", ["sleep", "infinity"], detach=True,
                                   labels=cleanup.labels, name=cleanup.name("ev"))
         cleanup.container(c)
@@ -36,3 +42,93 @@ def test_watcher_sees_start_resyncs_after_break_and_closes(client, cleanup, imag
         w.close()
         assert not w.alive
         assert time.monotonic() - t0 < 2.0
+
+
+class EngineSocket:
+    """A unix socket in front of the engine's: stopping it looks to a client like dockerd going away
+    (open streams cut, new connections refused) without touching the dockerd other tests use."""
+
+    def __init__(self, path: str, target: str):
+        self.path, self.target = path, target
+        self._conns: list[socket.socket] = []
+        self._listener = None
+
+    def start(self) -> None:
+        self._listener = socket.socket(socket.AF_UNIX)
+        self._listener.bind(self.path)
+        self._listener.listen(16)
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        if self._listener is None:
+            return
+        self._listener.close()
+        for s in self._conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+        self._conns.clear()
+        os.unlink(self.path)
+        self._listener = None
+
+    def _accept(self, listener) -> None:
+        while True:
+            try:
+                down, _ = listener.accept()
+            except OSError:
+                return
+            up = socket.socket(socket.AF_UNIX)
+            up.connect(self.target)
+            self._conns += [down, up]
+            for a, b in ((down, up), (up, down)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def test_watcher_reconnects_and_resyncs_after_the_engine_was_away(client, cleanup, images, tmp_path):
+    target = getattr(getattr(client.api, "_custom_adapter", None), "socket_path", None)
+    if not target:
+        pytest.fail("this test needs the engine on a local unix socket")
+    proxy = EngineSocket(str(tmp_path / "engine.sock"), target)
+    proxy.start()
+    seen = []
+    via_proxy = docker.DockerClient(base_url=f"unix://{proxy.path}")
+    w = EventWatcher(seen.append, client=via_proxy, retry_delay=0.2)
+    view = ContainersView(client=via_proxy, filters=[f"label=org.dockermagic.test={cleanup.label_value}"])
+    view._watcher._retry_delay = 0.2
+    try:
+        assert w.wait_ready(5.0) and view.rows() == []
+        proxy.stop()  # "engine restart": the stream is cut and reconnecting fails for a while
+        # made while the watcher cannot see the engine: only the resync can tell about it
+        c = cleanup.container(client.containers.create("debian:bookworm", ["true"], name=cleanup.name("evr"),
+                                                       labels=cleanup.labels))
+        assert _wait(lambda: w.last_error is not None, timeout=3.0)
+        time.sleep(0.5)  # a few failed reconnects
+        assert w.resyncs == 1 and w.alive
+        proxy.start()
+        assert _wait(lambda: w.resyncs == 2, timeout=3.0)
+        assert seen.count(RESYNC) == 2
+        assert _wait(lambda: [r["name"] for r in view.rows()] == [c.name])  # the view reloaded too
+        c.start()  # and the new stream delivers events again
+        assert _wait(lambda: any(e.get("id") == c.id and e.get("status") == "start" for e in list(seen)))
+        assert _wait(lambda: view.rows()[0]["status"] in ("running", "exited (0)"))
+    finally:
+        view.close()
+        w.close()
+        assert not w.alive
+        via_proxy.close()
+        proxy.stop()
