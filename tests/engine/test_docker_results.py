@@ -186,10 +186,10 @@ def test_run_workdir_user_hostname_label_readonly_volume(ip, client, cleanup, im
     name = cleanup.name("dm-rmisc")
     c = ip.run_line_magic("docker", f"run --name {name} -w /conf -u nobody --hostname boxname --label team=data "
                                     "-v $PWD/conf:/conf:ro debian:bookworm "
-                                    "sh -c 'pwd; id -un; hostname; cat a.txt; touch b || echo readonly'")
+                                    "sh -c 'pwd; id -un; hostname; cat a.txt; touch b 2>/dev/null || echo readonly'")
     cleanup.container(c)
     out = [l for l in capsys.readouterr().out.splitlines() if "stand-in" not in l]
-    assert out[:4] == ["/conf", "nobody", "boxname", "A"] and out[-1] == "readonly"
+    assert out[-5:] == ["/conf", "nobody", "boxname", "A", "readonly"]
     assert c.labels["team"] == "data" and c.labels.items() >= default_labels().items()
 
 
