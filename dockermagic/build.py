@@ -103,12 +103,16 @@ class BuildResult:
     steps: int
     cache_hits: int
     log: list[str] = field(default_factory=list, repr=False)
-    history_rows: list[dict] = field(default_factory=list, repr=False)
+    history_rows: list[dict] | None = field(default=None, repr=False)
+    client: docker.DockerClient | None = field(default=None, repr=False, compare=False)
 
     @property
     def history(self):
         """The image's layers, newest first, as a DataFrame (like ``docker history``)."""
         import pandas as pd
+
+        if self.history_rows is None:  # asked for on first use: a build need not pay for it
+            self.history_rows = self.client.api.history(self.image_id) if self.client else []
 
         rows = [{"created_by": r.get("CreatedBy", ""), "size_mb": round((r.get("Size") or 0) / 1e6, 1),
                  "created": pd.Timestamp(r.get("Created", 0), unit="s", tz="UTC"),
@@ -179,12 +183,14 @@ def _ensure_bases(df_path: str, client: docker.DockerClient, say: Say) -> None:
         refs = from_images(f.read())
     for ref in refs:
         try:
-            client.images.get(ref)
+            attrs = client.api.inspect_image(ref)  # one call: presence and the stand-in label
         except docker.errors.ImageNotFound:
             imagekit.ensure_image(ref, client=client, say=say)
-        notice = imagekit.standin_notice(ref, client=client)
-        if notice:
-            say(notice)
+            attrs = client.api.inspect_image(ref)
+        what = imagekit.standin_description(attrs)
+        if what:
+            say(f"Note: {imagekit.normalize(ref)} is a local stand-in ({what}); "
+                "no registry was reachable to pull the real one.")
 
 
 def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str = "Dockerfile",
@@ -230,20 +236,19 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
                     progress.line(line, state)
         if image_id is None:
             raise _failure(state, "the engine sent no image id")
-        image = client.images.get(image_id)
+        attrs = client.api.inspect_image(image_id)
         for t in tags[1:]:
             repo, _, tag = t.rpartition(":") if ":" in t.split("/")[-1] else (t, "", "latest")
-            image.tag(repo, tag or "latest")
-        history = client.api.history(image_id)
+            client.api.tag(image_id, repo, tag or "latest")
         ok = True
     except docker.errors.APIError as exc:
         raise from_docker_error(exc, "build the image") from exc
     finally:
         if not ok:  # also on Ctrl-C: a notebook view must stop updating
             progress.finish(state, False, f"Build failed at step {state.step}/{state.steps} after {state.elapsed:.1f} s.")
-    result = BuildResult(image.id, tags, image.attrs.get("Size", 0), state.elapsed, state.steps,
-                         state.cache_hits, state.log, history)
-    progress.finish(state, True, f"Built {image.id[7:19]} in {result.seconds:.1f} s: {result.steps} steps, "
+    result = BuildResult(attrs["Id"], tags, attrs.get("Size", 0), state.elapsed, state.steps,
+                         state.cache_hits, state.log, client=client)
+    progress.finish(state, True, f"Built {attrs['Id'][7:19]} in {result.seconds:.1f} s: {result.steps} steps, "
                                  f"{result.cache_hits} from cache.")
     return result
 
