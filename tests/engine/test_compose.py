@@ -120,3 +120,26 @@ def test_frontend_backend_db_up_and_down(ip, client, cleanup, tmp_path, images, 
             ip.run_line_magic("compose", "down -v --remove-orphans")
         finally:
             _sweep(client, project)
+
+
+def test_debian_compose_v1_fallback(ip, client, cleanup, tmp_path, monkeypatch, images):
+    """Where the v2 plugin is missing, Debian's docker-compose 1.29 runs the same forms."""
+    from dockermagic import compose
+
+    v1 = shutil.which("docker-compose")
+    assert v1, "scripts/setup.sh installs Debian's docker-compose"
+    monkeypatch.setattr(compose, "compose_tool", lambda: (v1,))
+    project = cleanup.name("dmcompose1").replace("-", "")
+    flt = {"label": f"{LABEL}={project}"}
+    yml = ("services:\n  sleeper:\n    image: debian:bookworm\n    command: [\"sleep\", \"300\"]\n    init: true\n"
+           "    volumes:\n      - scratch:/scratch\nvolumes:\n  scratch:\n")
+    try:
+        ip.run_cell_magic("compose", f"-p {project} --project-dir {tmp_path}", yml)
+        ip.run_line_magic("compose", "up -d")
+        assert [r["state"] for r in ip.run_line_magic("compose", "ps").rows] == ["running"]
+        ip.run_line_magic("compose", "exec sleeper touch /scratch/made-by-exec")
+        ip.run_line_magic("compose", "down -v")
+        assert not client.containers.list(all=True, filters=flt)
+        assert not client.networks.list(filters=flt) and not client.volumes.list(filters=flt)
+    finally:
+        _sweep(client, project)

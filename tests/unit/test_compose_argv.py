@@ -68,3 +68,27 @@ def test_cell_options(tmp_path):
     assert parse_define(["-p", "shop", "--project-dir", "apps", "-f", "c.yml"], "/nb") == ("shop", "/nb/apps", "c.yml")
     with pytest.raises(UsageError, match="unknown option"):
         parse_define(["--build"], "/nb")
+
+
+def test_tool_is_the_v2_plugin_else_v1(monkeypatch):
+    import subprocess
+
+    from dockermagic import compose
+
+    paths = {"docker": "/usr/local/bin/docker", "docker-compose": "/usr/bin/docker-compose"}
+    monkeypatch.setattr(compose.shutil, "which", lambda name: paths.get(name))
+    plugin_rc = {"rc": 0}
+    monkeypatch.setattr(compose.subprocess, "run",
+                        lambda argv, **kw: subprocess.CompletedProcess(argv, plugin_rc["rc"]))
+    compose.compose_tool.cache_clear()
+    try:
+        assert compose.compose_tool() == ("/usr/local/bin/docker", "compose")
+        compose.compose_tool.cache_clear()
+        plugin_rc["rc"] = 1  # `docker compose version` fails: no plugin
+        assert compose.compose_tool() == ("/usr/bin/docker-compose",)
+        compose.compose_tool.cache_clear()
+        paths.pop("docker-compose")
+        with pytest.raises(ComposeError, match="No Compose tool found"):
+            compose.compose_tool()
+    finally:
+        compose.compose_tool.cache_clear()
