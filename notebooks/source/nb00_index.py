@@ -14,7 +14,8 @@ This pack follows a Docker tutorial section by section. Every hands-on step runs
 1. `01-containers.ipynb` — why containers, VMs vs containers, images/containers/Dockerfiles, run/stop/ps.
 2. `02-postgres.ipynb` — Postgres in a container on host port 5433, data kept in a host folder,
    reached with SQLAlchemy from the notebook; the data survives re-creating the container.
-3. `03-nyc-taxi-ingest.ipynb` — NYC taxi data into that Postgres (to come).
+3. `03-nyc-taxi-ingest.ipynb` — NYC taxi trips into that Postgres: choosing a month, the classic pandas
+   chunked `to_sql` versus `COPY` (timed side by side), the zone lookup, queries with `%sql`.
 4. `04-dockerfiles.ipynb` — your own images: a Flask backend and a React frontend from Dockerfiles
    (`%%dockerfile -t`, `-f Dockerfile.dev`), the build output and its cache, a multi-stage build served by Nginx.
 5. `05-compose.ipynb` — frontend, backend and database as one Compose project: `up --build`,
