@@ -49,7 +49,7 @@ def _html_table(head, rows: list[list[Any]], marked: int | None = None) -> str:
     body = []
     for i, r in enumerate(rows):
         style = " style='background:#fff3c4'" if i == marked else ""
-        body.append(f"<tr{style}>" + "".join(f"<td style='padding:1px 8px'>{_esc(c)}</td>" for c in r) + "</tr>")
+        body.append(f"<tr{style}>" + "".join(f"<td style='padding:1px 8px;white-space:nowrap'>{_esc(c)}</td>" for c in r) + "</tr>")
     return f"<table><tr>{th}</tr>{''.join(body)}</table>"
 
 

@@ -200,6 +200,17 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         _wait_text(page, [c_ip, f"127.0.0.1:{c_port}->8080/tcp", f"host 127.0.0.1:{c_port}"], timeout=5)
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-views-after-run.png"), full_page=True)
         print(f"run -> rendered in {time.monotonic() - t0:.2f} s")
+
+        # The row actions from the browser: pick the new container, stop it; the click runs in the
+        # kernel, the engine's die event comes back through the watcher thread to this page.
+        ps_view = page.locator(".jp-OutputArea-output", has=page.locator("th:text-is('uptime')")).first
+        ps_view.locator("select").select_option(c_name)
+        ps_view.locator("button:text-is('stop')").click()
+        _wait_text(page, ["exited (137)"], timeout=8)
+        assert client.containers.get(c_name).status == "exited"
+        ps_view.locator("button:text-is('logs')").click()
+        _wait_text(page, [f"logs {c_name}"], timeout=5)
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-views-after-stop.png"), full_page=True)
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"), full_page=True)
         raise
