@@ -7,10 +7,11 @@ import uuid
 
 from IPython.testing.globalipapp import start_ipython
 
-from dockermagic.client import get_client
+from dockermagic.client import default_labels, get_client
 
 N, REPEAT = 50, 20
-label = {"dockermagic.bench": uuid.uuid4().hex[:8]}
+# dockermagic's own labels too, so a run killed before its finally leaves findable containers.
+label = {**default_labels(), "dockermagic.bench": uuid.uuid4().hex[:8]}
 client = get_client()
 made = []
 try:
