@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 import uuid
 
 import docker
@@ -41,6 +42,25 @@ def client():
         pytest.skip(str(exc))
     yield c
     c.close()
+
+
+def _remove_container(client, cid, timeout: float = 15.0) -> None:
+    """Force-remove a container; when the engine is already removing it (409), wait until it is gone."""
+    try:
+        client.api.remove_container(cid, force=True, v=True)
+        return
+    except docker.errors.NotFound:
+        return
+    except docker.errors.APIError as exc:
+        if exc.status_code != 409:
+            raise
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            client.api.inspect_container(cid)
+        except docker.errors.NotFound:
+            return
+        time.sleep(0.2)
 
 
 class Resources:
@@ -88,8 +108,7 @@ class Resources:
         flt = {"label": f"{TEST_LABEL}={self.label_value}"}
         ids = set(self.containers) | {x.id for x in c.containers.list(all=True, sparse=True, filters=flt)}
         for cid in ids:
-            with contextlib.suppress(docker.errors.NotFound):
-                c.api.remove_container(cid, force=True, v=True)
+            _remove_container(c, cid)
         net_ids = set(self.networks) | {n.id for n in c.networks.list(filters=flt)}
         for nid in net_ids:
             with contextlib.suppress(docker.errors.NotFound):
