@@ -85,7 +85,11 @@ class CompactProgress:
         self._done.set()
         if self._ticker is not None:
             self._ticker.join()
-        self._render(summary + (" Every line is in the result's .log." if ok else ""))
+        if ok:
+            self._render(summary + " Every line is in the result's .log.")
+        else:  # the one line is gone: show what the failed step printed
+            tail = state.step_output[-15:]
+            self._render(summary + ("\n" + "\n".join(tail) if tail else ""))
 
 
 def in_notebook(shell) -> bool:

@@ -143,3 +143,38 @@ def test_debian_compose_v1_fallback(ip, client, cleanup, tmp_path, monkeypatch, 
         assert not client.networks.list(filters=flt) and not client.volumes.list(filters=flt)
     finally:
         _sweep(client, project)
+
+
+def test_wait_build_and_interrupted_logs_follow(ip, client, cleanup, tmp_path, images):
+    """`up --wait`, `build` and `logs -f` (which runs until the cell is interrupted) with the v2 plugin."""
+    import signal
+    import threading
+
+    from dockermagic import compose
+
+    if compose.compose_tool()[-1] != "compose":
+        pytest.fail("scripts/compose-up.sh installs the Compose v2 plugin; it is missing")
+    project = cleanup.name("dmcompose2")
+    flt = {"label": f"{LABEL}={project}"}
+    (tmp_path / "ticker").mkdir()
+    (tmp_path / "ticker" / "Dockerfile").write_text(
+        'FROM debian:bookworm\nCMD ["sh", "-c", "while true; do echo tick; sleep 0.2; done"]\n')
+    yml = "services:\n  ticker:\n    build: ./ticker\n    init: true\n"
+    try:
+        ip.run_cell_magic("compose", f"-p {project} --project-dir {tmp_path}", yml)
+        ip.run_line_magic("compose", "build")
+        assert client.images.list(name=f"{project}-ticker")
+        ip.run_line_magic("compose", "up --wait")  # returns once the service runs
+        assert [r["state"] for r in ip.run_line_magic("compose", "ps").rows] == ["running"]
+        timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        start = time.monotonic()
+        try:
+            lines = compose.compose_command(["-p", project, "logs", "-f"], cwd=str(tmp_path))
+        finally:
+            timer.cancel()  # never let the signal reach whatever runs next
+        assert 1.0 < time.monotonic() - start < 10 and sum("tick" in l for l in lines) >= 3
+        ip.run_line_magic("compose", "down -v")
+        assert not client.containers.list(all=True, filters=flt)
+    finally:
+        _sweep(client, project)

@@ -135,3 +135,15 @@ def test_build_result_history_is_a_dataframe():
     assert list(df.columns) == ["id", "created_by", "size_mb", "created", "tags"]
     assert df["id"].tolist() == ["aaaaaaaaaaaa", "<missing>"] and df["size_mb"].tolist() == [0.0, 2.5]
     assert "tags=['t:1']" in repr(r) and "steps=3 cached=1" in repr(r)
+
+
+def test_compact_progress_shows_the_failed_steps_output():
+    show, shown, handles = _fake_display()
+    view = CompactProgress(show=show, tick=10)
+    state = BuildState()
+    for line in LINES:
+        state.feed(line)
+        view.line(line, state)
+    view.finish(state, False, "Build failed at step 3/3 after 2.0 s.")
+    assert len(handles) == 1
+    assert shown[-1] == "Build failed at step 3/3 after 2.0 s.\ncc -o app app.c\napp.c:3: error: expected ';'"
