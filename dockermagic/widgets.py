@@ -7,9 +7,7 @@ plain-text form: terminal IPython shows that instead of the widget.
 """
 from __future__ import annotations
 
-import html
 import json
-import re
 import threading
 from datetime import datetime, timezone
 from typing import Any
@@ -17,52 +15,15 @@ from typing import Any
 import ipywidgets as w
 
 from .client import get_client
-from .errors import CommandError
 from .events import RESYNC, EventWatcher
 from .imagekit import STANDIN_LABEL
-from .secrets import MASK, is_secret_name, mask_inspect, mask_url
-from .summary import _parse_time, container_networks, container_row, human_duration, network_row, published_ports
+from .secrets import mask_inspect
+from .summary import _parse_time, container_networks, container_row, network_row, published_ports
+from .widgets_parts import esc, filter_dict, html_table, mask_text, status_text, text_table, uptime
 
 __all__ = ["ContainersView", "NetworksView", "Dashboard"]
 
 _COLUMNS = ("name", "image", "status", "uptime", "ports", "networks", "ips")
-_ASSIGNMENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)=(\S+)")
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value))
-
-
-def _mask_text(text: str) -> str:
-    """Logs may echo `POSTGRES_PASSWORD=x` or a URL with a password: mask both."""
-    text = mask_url(text)
-    return _ASSIGNMENT.sub(lambda m: f"{m.group(1)}={MASK}" if is_secret_name(m.group(1)) else m.group(0), text)
-
-
-def _text_table(head: tuple[str, ...], rows: list[list[str]]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    return "\n".join("  ".join(str(c).ljust(n) for c, n in zip(r, widths)).rstrip() for r in [list(head), *rows])
-
-
-def _html_table(head, rows: list[list[Any]], marked: int | None = None) -> str:
-    th = "".join(f"<th style='text-align:left;padding:1px 8px'>{_esc(h)}</th>" for h in head)
-    body = []
-    for i, r in enumerate(rows):
-        style = " style='background:#fff3c4'" if i == marked else ""
-        body.append(f"<tr{style}>" + "".join(f"<td style='padding:1px 8px;white-space:nowrap'>{_esc(c)}</td>" for c in r) + "</tr>")
-    return f"<table><tr>{th}</tr>{''.join(body)}</table>"
-
-
-def _filter_dict(filters: list[str] | dict[str, Any] | None) -> dict[str, Any]:
-    if isinstance(filters, dict):
-        return dict(filters)
-    out: dict[str, list[str]] = {}
-    for f in filters or []:
-        key, eq, value = f.partition("=")
-        if not eq:
-            raise CommandError(f"The filter {f!r} must look like key=value.")
-        out.setdefault(key, []).append(value)
-    return out
 
 
 def _sync_pick(pick: w.Dropdown, names: list[str]) -> None:
@@ -95,23 +56,6 @@ class _Live:
         return data
 
 
-def _status(attrs: dict[str, Any]) -> str:
-    """'running', 'running (healthy)', 'exited (137)', 'created' — the uptime has its own column."""
-    state = attrs.get("State") or {}
-    text = state.get("Status") or "unknown"
-    if text == "exited":
-        text += f" ({state.get('ExitCode', 0)})"
-    health = (state.get("Health") or {}).get("Status")
-    return f"{text} ({health})" if health else text
-
-
-def uptime(row: dict[str, Any], now: datetime | None = None) -> str:
-    """'5 minutes' for a running container's row, '' otherwise."""
-    if row.get("state") != "running" or not row.get("started"):
-        return ""
-    return human_duration(((now or datetime.now(timezone.utc)) - row["started"]).total_seconds())
-
-
 class ContainersView(_Live, w.VBox):
     """Like `docker ps -a`, kept current from the engine's event stream.
 
@@ -134,7 +78,7 @@ class ContainersView(_Live, w.VBox):
     def __init__(self, client=None, filters: list[str] | dict[str, Any] | None = None,
                  tick: float | None = 30.0, **kwargs):
         self._client = client or get_client()
-        self._filters = _filter_dict(filters)
+        self._filters = filter_dict(filters)
         self._rows: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._render_lock = threading.RLock()  # a pick inside a render renders again
@@ -165,12 +109,12 @@ class ContainersView(_Live, w.VBox):
             elif action == "remove":
                 c.remove(force=True)
             elif action == "logs":
-                text = _mask_text(c.logs(tail=50).decode(errors="replace"))
-                self.logs.value = f"<b>logs {_esc(name)}</b> (last 50 lines)<pre>{_esc(text)}</pre>"
+                text = mask_text(c.logs(tail=50).decode(errors="replace"))
+                self.logs.value = f"<b>logs {esc(name)}</b> (last 50 lines)<pre>{esc(text)}</pre>"
             else:
                 raise ValueError(f"unknown action {action!r}")
         except Exception as exc:  # shown in the widget, one sentence: a click has no traceback to read
-            self.logs.value = f"<b>{_esc(action)} {_esc(name)} failed:</b> {_esc(exc)}"
+            self.logs.value = f"<b>{esc(action)} {esc(name)} failed:</b> {esc(exc)}"
 
     def _on_event(self, event: dict[str, Any]) -> None:
         if event is RESYNC:
@@ -202,7 +146,7 @@ class ContainersView(_Live, w.VBox):
         except Exception:
             return None
         row = container_row(attrs)
-        row["status"] = _status(attrs)
+        row["status"] = status_text(attrs)
         row["started"] = _parse_time((attrs.get("State") or {}).get("StartedAt"))
         return row
 
@@ -222,7 +166,7 @@ class ContainersView(_Live, w.VBox):
             names = [r["name"] for r in rows]
             _sync_pick(self.pick, names)
             marked = names.index(self.pick.value) if self.pick.value in names else None
-            self.table.value = _html_table(_COLUMNS, [self._cells(r, now) for r in rows], marked)
+            self.table.value = html_table(_COLUMNS, [self._cells(r, now) for r in rows], marked)
 
     def _clock(self, tick: float) -> None:
         while not self._closed.wait(tick):
@@ -231,7 +175,7 @@ class ContainersView(_Live, w.VBox):
 
     def __repr__(self) -> str:
         now = datetime.now(timezone.utc)
-        return _text_table(_COLUMNS, [self._cells(r, now) for r in self.rows()])
+        return text_table(_COLUMNS, [self._cells(r, now) for r in self.rows()])
 
     def close(self) -> None:
         self._closed.set()
@@ -277,9 +221,9 @@ class NetworksView(_Live, w.VBox):
         try:
             attrs = mask_inspect(self._client.api.inspect_network(name))
         except Exception as exc:  # gone meanwhile: one line in the widget, as for the actions
-            self.details.value = f"<b>inspect {_esc(name)} failed:</b> {_esc(exc)}"
+            self.details.value = f"<b>inspect {esc(name)} failed:</b> {esc(exc)}"
             return {}
-        self.details.value = f"<b>network inspect {_esc(name)}</b><pre>{_esc(json.dumps(attrs, indent=2, ensure_ascii=False))}</pre>"
+        self.details.value = f"<b>network inspect {esc(name)}</b><pre>{esc(json.dumps(attrs, indent=2, ensure_ascii=False))}</pre>"
         return attrs
 
     def _on_event(self, event: dict[str, Any]) -> None:
@@ -364,14 +308,14 @@ class NetworksView(_Live, w.VBox):
             items = []
             for c in n["containers"]:
                 ports = "".join(
-                    f"<div style='font-size:90%'>host {_esc(p.split('->')[0])} &rarr; {_esc(p.split('->')[1])}</div>"
+                    f"<div style='font-size:90%'>host {esc(p.split('->')[0])} &rarr; {esc(p.split('->')[1])}</div>"
                     for p in c["ports"] if "->" in p)
-                aliases = f" <i>aliases: {_esc(', '.join(c['aliases']))}</i>" if c["aliases"] else ""
-                items.append(f"<li>veth &#8596; <b>{_esc(c['name'])}</b> {self._nic(c)} {_esc(c['ipv4'])}{aliases}{ports}</li>")
+                aliases = f" <i>aliases: {esc(', '.join(c['aliases']))}</i>" if c["aliases"] else ""
+                items.append(f"<li>veth &#8596; <b>{esc(c['name'])}</b> {self._nic(c)} {esc(c['ipv4'])}{aliases}{ports}</li>")
             parts.append(
                 "<div style='border:1px solid #888;border-radius:6px;padding:6px;margin:4px'>"
-                f"<div><b>{_esc(n['name'])}</b> &mdash; bridge <code>{_esc(n['bridge'])}</code>, "
-                f"subnet {_esc(n['subnet'])}, gateway {_esc(n['gateway'])}</div>"
+                f"<div><b>{esc(n['name'])}</b> &mdash; bridge <code>{esc(n['bridge'])}</code>, "
+                f"subnet {esc(n['subnet'])}, gateway {esc(n['gateway'])}</div>"
                 f"<ul style='margin:2px 0 0 16px'>{''.join(items) or '<li><i>no containers</i></li>'}</ul></div>")
         with self._render_lock:
             _sync_pick(self.pick, [n["name"] for n in nets])
@@ -424,19 +368,19 @@ class Dashboard(_Live, w.Tab):
             for tag in img.get("RepoTags") or ["<none>:<none>"]:
                 rows.append([tag + stand_in, img["Id"].split(":")[-1][:12], f"{img.get('Size', 0) / 1e6:.1f}MB"])
         self._image_rows = sorted(rows)
-        self.images.value = _html_table(["repository:tag", "id", "size"], self._image_rows)
+        self.images.value = html_table(["repository:tag", "id", "size"], self._image_rows)
 
     def _volumes(self) -> None:
         vols = self._client.api.volumes().get("Volumes") or []
         self._volume_rows = sorted([v["Name"], v.get("Driver", ""), v.get("Mountpoint", "")] for v in vols)
-        self.volumes.value = _html_table(["name", "driver", "mountpoint"], self._volume_rows)
+        self.volumes.value = html_table(["name", "driver", "mountpoint"], self._volume_rows)
 
     def __repr__(self) -> str:
         return "\n\n".join([
             "CONTAINERS\n" + repr(self.containers),
             "NETWORKS\n" + repr(self.networks),
-            "IMAGES\n" + _text_table(("repository:tag", "id", "size"), self._image_rows),
-            "VOLUMES\n" + _text_table(("name", "driver", "mountpoint"), self._volume_rows),
+            "IMAGES\n" + text_table(("repository:tag", "id", "size"), self._image_rows),
+            "VOLUMES\n" + text_table(("name", "driver", "mountpoint"), self._volume_rows),
         ])
 
     def close(self) -> None:

@@ -2,13 +2,17 @@
 from datetime import datetime, timedelta, timezone
 
 import ipywidgets as w
+import pytest
+
+from dockermagic.errors import CommandError
 
 from dockermagic.secrets import MASK
-from dockermagic.widgets import _mask_text, _status, _sync_pick, _text_table, uptime
+from dockermagic.widgets import _sync_pick
+from dockermagic.widgets_parts import filter_dict, mask_text, status_text, text_table, uptime
 
 
 def test_log_text_masks_secret_assignments_and_url_passwords():
-    text = _mask_text("POSTGRES_PASSWORD=hunter2 user=app\nurl postgresql://app:pw9@db/x\n")
+    text = mask_text("POSTGRES_PASSWORD=hunter2 user=app\nurl postgresql://app:pw9@db/x\n")
     assert "hunter2" not in text and "pw9" not in text
     assert f"POSTGRES_PASSWORD={MASK}" in text and "user=app" in text
 
@@ -25,12 +29,19 @@ def test_sync_pick_keeps_the_users_pick_and_never_invents_one():
 
 
 def test_status_and_uptime():
-    assert _status({"State": {"Status": "exited", "ExitCode": 137}}) == "exited (137)"
-    assert _status({"State": {"Status": "running", "Health": {"Status": "healthy"}}}) == "running (healthy)"
+    assert status_text({"State": {"Status": "exited", "ExitCode": 137}}) == "exited (137)"
+    assert status_text({"State": {"Status": "running", "Health": {"Status": "healthy"}}}) == "running (healthy)"
     now = datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert uptime({"state": "running", "started": now - timedelta(minutes=5)}, now) == "5 minutes"
     assert uptime({"state": "exited", "started": now}, now) == ""
 
 
 def test_text_table_aligns_columns():
-    assert _text_table(("a", "bb"), [["xyz", "1"]]).splitlines() == ["a    bb", "xyz  1"]
+    assert text_table(("a", "bb"), [["xyz", "1"]]).splitlines() == ["a    bb", "xyz  1"]
+
+
+def test_filters_as_docker_ps_takes_them():
+    assert filter_dict(["label=a=b", "name=db", "label=c"]) == {"label": ["a=b", "c"], "name": ["db"]}
+    assert filter_dict({"status": ["running"]}) == {"status": ["running"]}
+    with pytest.raises(CommandError, match="key=value"):
+        filter_dict(["oops"])

@@ -1,0 +1,70 @@
+"""What the live views show, as plain text and HTML: cells, tables, masking, filters.
+
+No ipywidgets here, so all of it is tested without a kernel; ``dockermagic.widgets`` puts it on screen.
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from .errors import CommandError
+from .secrets import MASK, is_secret_name, mask_url
+from .summary import human_duration
+
+_ASSIGNMENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)=(\S+)")
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def mask_text(text: str) -> str:
+    """Logs may echo `POSTGRES_PASSWORD=x` or a URL with a password: mask both."""
+    text = mask_url(text)
+    return _ASSIGNMENT.sub(lambda m: f"{m.group(1)}={MASK}" if is_secret_name(m.group(1)) else m.group(0), text)
+
+
+def text_table(head: tuple[str, ...], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    return "\n".join("  ".join(str(c).ljust(n) for c, n in zip(r, widths)).rstrip() for r in [list(head), *rows])
+
+
+def html_table(head, rows: list[list[Any]], marked: int | None = None) -> str:
+    th = "".join(f"<th style='text-align:left;padding:1px 8px'>{esc(h)}</th>" for h in head)
+    body = []
+    for i, r in enumerate(rows):
+        style = " style='background:#fff3c4'" if i == marked else ""
+        body.append(f"<tr{style}>" + "".join(f"<td style='padding:1px 8px;white-space:nowrap'>{esc(c)}</td>" for c in r) + "</tr>")
+    return f"<table><tr>{th}</tr>{''.join(body)}</table>"
+
+
+def filter_dict(filters: list[str] | dict[str, Any] | None) -> dict[str, Any]:
+    if isinstance(filters, dict):
+        return dict(filters)
+    out: dict[str, list[str]] = {}
+    for f in filters or []:
+        key, eq, value = f.partition("=")
+        if not eq:
+            raise CommandError(f"The filter {f!r} must look like key=value.")
+        out.setdefault(key, []).append(value)
+    return out
+
+
+
+def status_text(attrs: dict[str, Any]) -> str:
+    """'running', 'running (healthy)', 'exited (137)', 'created' — the uptime has its own column."""
+    state = attrs.get("State") or {}
+    text = state.get("Status") or "unknown"
+    if text == "exited":
+        text += f" ({state.get('ExitCode', 0)})"
+    health = (state.get("Health") or {}).get("Status")
+    return f"{text} ({health})" if health else text
+
+
+def uptime(row: dict[str, Any], now: datetime | None = None) -> str:
+    """'5 minutes' for a running container's row, '' otherwise."""
+    if row.get("state") != "running" or not row.get("started"):
+        return ""
+    return human_duration(((now or datetime.now(timezone.utc)) - row["started"]).total_seconds())
