@@ -60,14 +60,15 @@ process list holds only its own processes — `sleep` is PID 1 in there (the PID
     code("%docker exec nb01-sleeper hostname"),
     code("%docker exec nb01-sleeper sh -c 'ls -d /proc/[0-9]*'"),
     md("""
-To stop a container, give `docker stop` its ID or its name. `-q` prints only the IDs.
+To stop a container, give `docker stop` its ID or its name. `-q` prints only the IDs; a magic's result
+can be kept in a Python variable, and `{...}` puts a Python value into the next command.
 
 `stop` asks politely first (the SIGTERM signal), waits up to 10 seconds, then forces it (SIGKILL).
 `sleep` running as the container's first process ignores the polite request, so `-t 2` shortens the
 wait to two seconds.
 """),
-    code("%docker ps -q --filter name=nb01-sleeper"),
-    code("%docker stop -t 2 nb01-sleeper"),
+    code("ids = %docker ps -q --filter name=nb01-sleeper\nids"),
+    code("%docker stop -t 2 {ids[0]}"),
     md("""
 ## `-v`: a host folder inside the container
 
