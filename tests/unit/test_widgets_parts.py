@@ -5,7 +5,6 @@ import ipywidgets as w
 import pytest
 
 from dockermagic.errors import CommandError
-
 from dockermagic.secrets import MASK
 from dockermagic.widgets import _sync_pick
 from dockermagic.widgets_parts import filter_dict, mask_text, status_text, text_table, uptime
