@@ -76,6 +76,19 @@ def test_dockerignore_is_honoured_and_context_size_reported(ip, client, cleanup,
     assert "keep.txt" in listing and "secret.env" not in listing and "big.bin" not in listing
 
 
+def test_large_context_warns_with_a_dockerignore_hint(ip, client, cleanup, tmp_path, images, capsys):
+    tag = cleanup.name("dmbuild") + ":big"
+    cleanup.image(tag)
+    with open(tmp_path / "data.bin", "wb") as f:
+        f.truncate(105 * 2**20)  # sparse on disk, 105 MiB in the context
+    res = ip.run_cell_magic("dockerfile", f"-t {tag} --context {tmp_path}", "FROM debian:bookworm\nLABEL big=context\n")
+    out = capsys.readouterr().out
+    assert "Sending build context to the engine: 110.1 MB" in out
+    assert "larger than 100 MB; add a .dockerignore there" in out
+    assert out.index("Sending build context") < out.index("Step 1/2"), "reported before it is sent"
+    assert res.image_id == client.images.get(tag).id
+
+
 def test_compact_view_during_a_real_build(client, cleanup, tmp_path, images):
     tag = cleanup.name("dmbuild") + ":view"
     cleanup.image(tag)

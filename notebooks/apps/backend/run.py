@@ -1,6 +1,8 @@
 """The tutorial's backend: a tiny Flask app that answers from the db service."""
 
 import os
+import signal
+import sys
 
 import psycopg2
 from flask import Flask, jsonify
@@ -31,4 +33,7 @@ def trips_count():
 
 
 if __name__ == "__main__":
+    # In a container this program is process 1, and the kernel ignores SIGTERM for process 1
+    # unless it asks for it: without this line `docker stop` waits 10 s and then kills it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app.run(host="0.0.0.0", port=5000)
