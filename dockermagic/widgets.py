@@ -24,6 +24,8 @@ from .widgets_parts import esc, filter_dict, html_table, mask_text, status_text,
 __all__ = ["ContainersView", "NetworksView", "Dashboard"]
 
 _COLUMNS = ("name", "image", "status", "uptime", "ports", "networks", "ips")
+# Container events that change nothing a row shows (`%docker exec` alone sends three).
+_NO_ROW_CHANGE = ("exec_", "attach", "resize", "top", "archive-path", "extract-to-dir", "copy", "export", "commit")
 
 
 def _sync_pick(pick: w.Dropdown, names: list[str]) -> None:
@@ -127,6 +129,8 @@ class ContainersView(_Live, w.VBox):
             with self._lock:  # swapped in whole: readers never see a half-loaded view
                 self._rows = fresh
         elif event.get("Type") == "container" and event.get("id"):
+            if (event.get("Action") or "").startswith(_NO_ROW_CHANGE):
+                return
             row = self._load(event["id"])
             with self._lock:
                 if row:

@@ -123,6 +123,7 @@ def _notebook(path: Path, label: str) -> None:
         # only this test's containers: other tests on the engine come and go meanwhile
         f"%docker ps --watch --filter label={label}",
         "%docker network ls --watch",
+        "%docker dashboard",
     )]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
@@ -213,6 +214,14 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         ps_view.locator("button:text-is('logs')").click()
         _wait_text(page, [f"logs {c_name}"], timeout=5)
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-views-after-stop.png"), full_page=True)
+
+        # The dashboard: its tabs switch in the page and show the engine's images and volumes.
+        dash = page.locator(".jp-OutputArea-output .widget-tab").first
+        dash.locator(".lm-TabBar-tab", has_text="Images").click()
+        assert "debian:bookworm (stand-in)" in _wait_text(page, ["repository:tag"], timeout=5)
+        dash.locator(".lm-TabBar-tab", has_text="Volumes").click()
+        _wait_text(page, ["mountpoint"], timeout=5)
+        dash.screenshot(path=str(ARTIFACTS / "jupyterlab-dashboard.png"))
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"), full_page=True)
         raise

@@ -40,6 +40,15 @@ def test_containers_view_follows_start_stop_remove(client, cleanup, images):
         assert name in view.pick.options
         view.pick.value = name
         assert "background:#fff3c4" in view.table.get_state()["value"]  # the picked row is marked
+        # an exec changes nothing a row shows: no engine call for its three events
+        calls, send = [], client.api.send
+        client.api.send = lambda request, **kw: calls.append(request.path_url) or send(request, **kw)
+        try:
+            c.exec_run(["true"])
+            time.sleep(0.3)
+        finally:
+            client.api.send = send
+        assert [u for u in calls if "/exec" not in u and "/json" in u and c.id[:12] in u] == []
         view.buttons["logs"].click()
         assert _wait(lambda: "hello" in view.logs.value)
         assert "s3cr3t" not in view.logs.value and MASK in view.logs.value
