@@ -213,6 +213,8 @@ def load_file(
             job.run(if_exists)
     except psycopg2.errors.UndefinedColumn as exc:
         raise LoadError(f"The table {table} does not match the file's columns: {exc.diag.message_primary}.") from None
+    except psycopg2.errors.DuplicateColumn as exc:
+        raise LoadError(f"{source.path.name} names a column twice: {exc.diag.message_primary}.") from None
     except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LoadError(

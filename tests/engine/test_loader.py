@@ -117,6 +117,15 @@ def test_gz_append_and_fail(pg, tmp_path):
         load_csv(gz, "yellow", conn_or_server=pg, if_exists="fail")
     assert query(pg, "SELECT count(*) FROM yellow") == [(2 * 22792,)]
 
+    other = tmp_path / "other.csv"
+    other.write_text("VendorID,surprise\n1,x\n")
+    with pytest.raises(LoadError, match='The table yellow does not match the file.s columns: column "surprise" of relation "yellow" does not exist'):
+        load_csv(other, "yellow", conn_or_server=pg, if_exists="append", progress=False)
+    other.write_text("a,b,a\n1,2,3\n")
+    with pytest.raises(LoadError, match='other.csv names a column twice: column "a" specified more than once'):
+        load_csv(other, "yellow", conn_or_server=pg, progress=False)
+    assert query(pg, "SELECT count(*) FROM yellow") == [(2 * 22792,)]
+
 
 def test_malformed_lines_are_counted_saved_and_reported(pg, tmp_path):
     lines = YELLOW.read_text().splitlines(keepends=True)[:2001]  # header + 2,000 rows
@@ -256,3 +265,53 @@ def test_pandas_to_sql_path_gives_the_same_rows(pg):
     assert query(pg, "SELECT count(*), sum(total_amount)::numeric(12,2) FROM yellow_pandas") == \
         query(pg, "SELECT count(*), sum(total_amount) FROM yellow_copy")
     assert column_types(pg, "yellow_pandas")["tpep_pickup_datetime"] == "timestamp without time zone"
+
+
+def test_connection_dropped_mid_load_changes_nothing(pg, tmp_path):
+    lines = YELLOW.read_text().splitlines(keepends=True)
+    big = tmp_path / "five-times.csv"
+    big.write_text(lines[0] + "".join(lines[1:]) * 5)
+    load_file(YELLOW, "trips", conn_or_server=pg, progress=False)
+    dropped = []
+
+    def terminate_the_copying_backend():
+        watcher = pg.connect()
+        watcher.autocommit = True
+        try:
+            with watcher.cursor() as cur:
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline and not dropped:
+                    cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_progress_copy WHERE tuples_processed > 5000")
+                    dropped.extend(cur.fetchall())
+                    time.sleep(0.005)
+        finally:
+            watcher.close()
+
+    killer = threading.Thread(target=terminate_the_copying_backend)
+    killer.start()
+    with pytest.raises(LoadError, match="connection to Postgres was lost while loading five-times.csv.*run the load again"):
+        load_file(big, "trips", conn_or_server=pg, if_exists="append", progress=False)
+    killer.join()
+    assert dropped == [(True,)]
+    assert query(pg, "SELECT count(*) FROM trips") == [(22792,)]
+    assert load_file(big, "trips", conn_or_server=pg, if_exists="append", progress=False).rows == 5 * 22792
+    assert query(pg, "SELECT count(*) FROM trips") == [(6 * 22792,)]
+
+
+def test_parquet_rows_that_do_not_fit_are_rejected_by_row_number(pg, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    head = pq.read_table(GREEN).slice(0, 1000)
+    stamps = head["lpep_pickup_datetime"].cast(pa.string()).to_pylist()
+    stamps[9] = "soon"  # row 10
+    stamps[499] = "2024-13-45 25:61:00"  # row 500
+    odd = head.set_column(1, "lpep_pickup_datetime", pa.array(stamps, pa.string()))
+    path = tmp_path / "odd.parquet"
+    pq.write_table(odd, path)
+    result = load_file(path, "odd", conn_or_server=pg, progress=False)
+    assert [r.line for r in result.rejected] == [10, 500]
+    assert "(column lpep_pickup_datetime)" in result.rejected[0].error and "soon" in result.rejected[0].text
+    assert (result.rows, result.rows_rejected) == (998, 2)
+    assert column_types(pg, "odd")["lpep_pickup_datetime"] == "timestamp without time zone"
+    assert query(pg, "SELECT count(*) FROM odd") == [(998,)]
