@@ -88,7 +88,7 @@ the previous cell's result, picks it up). Read it from the top:
 * **`Sending build context to the engine`** — the folder is packed and sent to the Docker engine, which
   does the building. Files listed in a `.dockerignore` next to the Dockerfile are left out; a large
   context (say, a data folder) makes every build slow, and you get a warning about it.
-* **`Step 3/8 : COPY requirements.txt .`** — one step per instruction.
+* **`Step 3/7 : COPY requirements.txt .`** — one step per instruction, numbered.
 * **`---> Running in 1f2e…`** — a `RUN` step starts a temporary container from the image so far, runs the
   command in it (the output you see is pip's), and **`Removing intermediate container`** deletes it.
 * **`---> 4b5c…`** — each step's result is saved as a *layer*, with an ID; the image is the stack of layers.
