@@ -220,7 +220,7 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
     for line in context_notice(context_size(path, rel_df), path):
         say(line)
     progress = progress or _progress_for(say)
-    state, image_id, ok = BuildState(), None, False
+    state, image_id, ok, stream = BuildState(), None, False, None
     try:
         stream = client.api.build(path=path, dockerfile=rel_df, tag=tags[0] if tags else None,
                                   buildargs=buildargs, target=target, nocache=nocache, pull=pull,
@@ -244,6 +244,8 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
     except docker.errors.APIError as exc:
         raise from_docker_error(exc, "build the image") from exc
     finally:
+        if stream is not None:  # closing the connection makes the engine cancel an unfinished build
+            stream.close()
         if not ok:  # also on Ctrl-C: a notebook view must stop updating
             progress.finish(state, False, f"Build failed at step {state.step}/{state.steps} after {state.elapsed:.1f} s.")
     result = BuildResult(attrs["Id"], tags, attrs.get("Size", 0), state.elapsed, state.steps,

@@ -60,7 +60,10 @@ One entry per **service** under `services:`; each becomes a container.
   port 3000 of this machine, the backend on 5000, the database on 5433 as in notebook 2 — all on
   127.0.0.1 only.
 * `environment:` — the `-e` of `docker run`. The backend learns where its database is from
-  `DATABASE_URL`; its host is simply `db`, the database service's name.
+  `DATABASE_URL`; its host is simply `db`, the database service's name. (The tutorial also gives the
+  frontend `REACT_APP_BACKEND_URL=http://backend:5000`. But the React code runs in the visitor's
+  browser, outside the project, where `backend` means nothing; so our page asks its own Nginx for
+  `/api/…`, and Nginx, which runs inside the project, passes that on to `backend`.)
 * `depends_on:` — start order: `db` before `backend` before `frontend`.
 * `volumes:` — the database's files go into a **named volume**, a storage area Docker manages,
   instead of a folder of this machine (the tutorial's `./ny_taxi_postgres_data` form works too). The

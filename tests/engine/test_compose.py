@@ -50,6 +50,10 @@ def test_invalid_yaml_names_line(ip, tmp_path):
     with pytest.raises(UsageError, match="line 3"):
         ip.run_cell_magic("compose", f"--project-dir {tmp_path}", "services:\n  a:\n\timage: x\n")
     assert not (tmp_path / "docker-compose.yml").exists()
+    # Valid YAML that Compose refuses: its own words come back.
+    ip.run_cell_magic("compose", f"-p dmbadkey --project-dir {tmp_path}", "services:\n  a:\n    imagee: x\n")
+    with pytest.raises(UsageError, match=r"Compose config failed: .*imagee"):
+        ip.run_line_magic("compose", "config")
 
 
 def test_unknown_subcommand_is_a_usage_error(ip):

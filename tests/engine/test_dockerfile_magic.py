@@ -138,6 +138,25 @@ def test_network_and_no_cache(ip, client, cleanup, tmp_path, images):
         ip.run_cell_magic("dockerfile", f"-t {tag} --no-cache --context {tmp_path}", cell)
 
 
+def test_interrupted_build_leaves_no_container(client, cleanup, tmp_path, images):
+    import signal
+    import threading
+
+    marker = cleanup.name("dmsleep")
+    (tmp_path / "Dockerfile").write_text(f"FROM debian:bookworm\nRUN echo {marker} && sleep 60\n")
+    timer = threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):  # what the stop button sends
+            build_image(str(tmp_path), client=client, nocache=True, say=lambda s: None)
+    finally:
+        timer.cancel()
+    end = time.time() + 15
+    while [c for c in client.api.containers(all=True) if marker in c["Command"]]:
+        assert time.time() < end, "the interrupted step's container is still there"
+        time.sleep(0.3)
+
+
 def test_empty_cell_and_missing_context_are_usage_errors(ip, tmp_path):
     with pytest.raises(UsageError, match="cell is empty"):
         ip.run_cell_magic("dockerfile", f"--context {tmp_path}", "  \n")
