@@ -23,7 +23,7 @@ SLOW_ROWS = 10_000
 KEEP_REJECTED = 1_000
 
 _INTEGER_TYPES = ("INTEGER", "BIGINT", "SMALLINT")
-_LINE = re.compile(r"\bline (\d+)\b")
+_LINE = re.compile(r", line (\d+)(?=[,:]|$)")
 _FLOAT_INT = re.compile(r'invalid input syntax for type (?:integer|bigint|smallint): "-?\d*\.\d*"')
 
 
@@ -166,11 +166,8 @@ class CopyJob:
                 except _BadRow as again:
                     bad = again
             if bad is not None:
-                if self.on_error == "raise":
-                    raise LoadError(
-                        f"{'Row' if self.source.kind == 'parquet' else 'Line'} {bad.number} of {self.source.path.name} "
-                        f"was rejected: {bad.message}; nothing was loaded."
-                    ) from None
+                # Also with on_error="raise": Postgres counts records, and only the validating
+                # path knows which file line a record starts on (quoted fields may hold newlines).
                 self.validating()
         self.finish()
 
@@ -234,6 +231,11 @@ class CopyJob:
         self.flush()
 
     def reject(self, line: int, text: bytes, message: str) -> None:
+        if self.on_error == "raise":
+            raise LoadError(
+                f"{'Row' if self.source.kind == 'parquet' else 'Line'} {line} of {self.source.path.name} "
+                f"was rejected: {message}; nothing was loaded."
+            )
         row = RejectedRow(line, message, text.decode("utf-8", "replace").rstrip("\r\n"))
         self.rejected += 1
         if len(self.kept) < KEEP_REJECTED:

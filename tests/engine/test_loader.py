@@ -146,6 +146,10 @@ def test_malformed_lines_are_counted_saved_and_reported(pg, tmp_path):
                                         r'"not-a-date" \(column tpep_pickup_datetime\); nothing was loaded'):
         load_file(bad, "trips", conn_or_server=pg, on_error="raise", progress=False)
     assert query(pg, "SELECT count(*) FROM trips") == [(22792,)], "a refused load changed nothing"
+    shifted = tmp_path / "shifted.csv"  # the quoted newline makes record 10 start on line 11
+    shifted.write_text(lines[0] + body[1600] + "".join(lines[1:8]) + body[1800])
+    with pytest.raises(LoadError, match=r"Line 11 of shifted.csv was rejected: invalid input syntax for type integer"):
+        load_file(shifted, "trips", conn_or_server=pg, on_error="raise", progress=False)
 
     result = load_file(bad, "trips", conn_or_server=pg, progress=False)
     assert [r.line for r in result.rejected] == [6, 101, 1501, 1802]
