@@ -19,7 +19,8 @@ from .events import RESYNC, EventWatcher
 from .imagekit import STANDIN_LABEL
 from .secrets import mask_inspect
 from .summary import _parse_time, container_networks, container_row, network_row, published_ports
-from .widgets_parts import esc, filter_dict, html_table, mask_text, status_text, text_table, uptime
+from .widgets_parts import (esc, filter_dict, html_table, mask_text, network_diagram, nic, status_text, text_table,
+                            uptime)
 
 __all__ = ["ContainersView", "NetworksView", "Dashboard"]
 
@@ -299,28 +300,9 @@ class NetworksView(_Live, w.VBox):
         with self._lock:
             return sorted(self._networks.values(), key=lambda r: r["name"])
 
-    @staticmethod
-    def _nic(c: dict[str, Any]) -> str:
-        # With one network the container's end of the veth pair is eth0; with more, the numbering
-        # follows the order of connecting, which the engine does not report.
-        return "eth0" if c["nics"] == 1 else "eth"
-
     def _render(self) -> None:
-        parts = []
         nets = self.networks()
-        for n in nets:
-            items = []
-            for c in n["containers"]:
-                ports = "".join(
-                    f"<div style='font-size:90%'>host {esc(p.split('->')[0])} &rarr; {esc(p.split('->')[1])}</div>"
-                    for p in c["ports"] if "->" in p)
-                aliases = f" <i>aliases: {esc(', '.join(c['aliases']))}</i>" if c["aliases"] else ""
-                items.append(f"<li>veth &#8596; <b>{esc(c['name'])}</b> {self._nic(c)} {esc(c['ipv4'])}{aliases}{ports}</li>")
-            parts.append(
-                "<div style='border:1px solid #888;border-radius:6px;padding:6px;margin:4px'>"
-                f"<div><b>{esc(n['name'])}</b> &mdash; bridge <code>{esc(n['bridge'])}</code>, "
-                f"subnet {esc(n['subnet'])}, gateway {esc(n['gateway'])}</div>"
-                f"<ul style='margin:2px 0 0 16px'>{''.join(items) or '<li><i>no containers</i></li>'}</ul></div>")
+        parts = [network_diagram(n) for n in nets]
         with self._render_lock:
             _sync_pick(self.pick, [n["name"] for n in nets])
             self.diagram.value = "".join(parts)
@@ -331,7 +313,7 @@ class NetworksView(_Live, w.VBox):
             lines.append(f"{n['name']} ({n['bridge']}) subnet {n['subnet']} gateway {n['gateway']}")
             for c in n["containers"]:
                 extra = (" aliases=" + ",".join(c["aliases"])) if c["aliases"] else ""
-                lines.append(f"  {c['name']} {self._nic(c)} {c['ipv4']}{extra} {' '.join(c['ports'])}".rstrip())
+                lines.append(f"  {c['name']} {nic(c)} {c['ipv4']}{extra} {' '.join(c['ports'])}".rstrip())
         return "\n".join(lines)
 
     def close(self) -> None:

@@ -37,7 +37,7 @@ def html_table(head, rows: list[list[Any]], marked: int | None = None) -> str:
     for i, r in enumerate(rows):
         style = " style='background:#fff3c4'" if i == marked else ""
         body.append(f"<tr{style}>" + "".join(f"<td style='padding:1px 8px;white-space:nowrap'>{esc(c)}</td>" for c in r) + "</tr>")
-    return f"<table><tr>{th}</tr>{''.join(body)}</table>"
+    return f"<div style='overflow-x:auto'><table><tr>{th}</tr>{''.join(body)}</table></div>"
 
 
 def filter_dict(filters: list[str] | dict[str, Any] | None) -> dict[str, Any]:
@@ -68,3 +68,39 @@ def uptime(row: dict[str, Any], now: datetime | None = None) -> str:
     if row.get("state") != "running" or not row.get("started"):
         return ""
     return human_duration(((now or datetime.now(timezone.utc)) - row["started"]).total_seconds())
+
+
+def nic(container: dict[str, Any]) -> str:
+    """The container's end of the veth pair: eth0 when it is on one network; with more, the numbering
+    follows the order of connecting, which the engine does not report."""
+    return "eth0" if container.get("nics") == 1 else "eth"
+
+
+def network_diagram(n: dict[str, Any]) -> str:
+    """One bridge network drawn as the tutorial explains it: on the host, the bridge interface
+    (docker0 for the default network) with the gateway address and subnet; a veth line down to each
+    container; in the container its interface and IP, its aliases, and published ports host -> container.
+
+    Args:
+        n: a `summary.network_row` whose containers also carry `aliases`, `ports` and `nics`.
+    """
+    cards = []
+    for c in n["containers"]:
+        aliases = f"<div><i>aliases: {esc(', '.join(c['aliases']))}</i></div>" if c.get("aliases") else ""
+        ports = "".join(
+            f"<div style='color:#0b5394'>host {esc(p.split('->')[0])} &rarr; {esc(p.split('->')[1])}</div>"
+            for p in c.get("ports", []) if "->" in p)
+        cards.append(
+            "<div style='display:inline-block;vertical-align:top;margin:0 10px 4px 0;text-align:center'>"
+            "<div style='width:0;height:16px;border-left:2px solid #6d9eeb;margin:0 auto'></div>"
+            "<div style='font-size:80%;color:#666'>veth</div>"
+            "<div style='border:1px solid #555;border-radius:6px;padding:3px 8px;text-align:left;background:#f6f6f6'>"
+            f"<b>{esc(c['name'])}</b><div style='font-family:monospace'>{nic(c)} {esc(c['ipv4'])}</div>"
+            f"{aliases}{ports}</div></div>")
+    return (
+        "<div style='border:1px dashed #999;border-radius:8px;padding:6px 8px;margin:4px 0'>"
+        f"<div style='font-size:85%;color:#666'>host &middot; network <b>{esc(n['name'])}</b></div>"
+        "<div style='background:#dbe8fb;border:1px solid #6d9eeb;border-radius:12px;"
+        f"padding:2px 12px'>bridge <b>{esc(n['bridge'])}</b> &middot; gateway {esc(n['gateway'])} &middot; "
+        f"subnet {esc(n['subnet'])}</div>"
+        f"<div>{''.join(cards) or '<i>no containers</i>'}</div></div>")

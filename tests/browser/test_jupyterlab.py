@@ -129,6 +129,17 @@ def _notebook(path: Path, label: str) -> None:
     nbformat.write(nb, path)
 
 
+def _shoot(page, stage: str) -> None:
+    """The whole page, plus each view on its own (the notebook scrolls inside the page, so a
+    full-page shot would miss the views further down)."""
+    page.screenshot(path=str(ARTIFACTS / f"jupyterlab-{stage}.png"))
+    outputs = page.locator(".jp-OutputArea-output")
+    for name, locator in (("containers", outputs.filter(has=page.locator("th:text-is('uptime')")).first),
+                          ("networks", outputs.filter(has_text="host · network").first)):
+        locator.scroll_into_view_if_needed()
+        locator.screenshot(path=str(ARTIFACTS / f"jupyterlab-{stage}-{name}.png"))
+
+
 def _run_all(page) -> None:
     """Run > Run All Cells, once the kernel is idle; again if the click landed before the notebook
     took it (menu items stay disabled until the notebook panel is the current widget)."""
@@ -186,7 +197,7 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         _run_all(page)
         _wait_text(page, [a.name, b.name, a_ip, b_ip, a_ip_net, f"127.0.0.1:{a_port}->80/tcp",
                           net.name, "web-alias", "docker0"], timeout=20)
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-views.png"), full_page=True)
+        _shoot(page, "views")
 
         # A new cell with %docker run: the views (displayed by earlier cells) must pick it up.
         c_name = cleanup.name("brc")
@@ -201,7 +212,7 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         c_ip = c.attrs["NetworkSettings"]["Networks"][net.name]["IPAddress"]
         c_port = c.attrs["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"]
         _wait_text(page, [c_ip, f"127.0.0.1:{c_port}->8080/tcp", f"host 127.0.0.1:{c_port}"], timeout=5)
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-views-after-run.png"), full_page=True)
+        _shoot(page, "after-run")
         print(f"run -> rendered in {time.monotonic() - t0:.2f} s")
 
         # The row actions from the browser: pick the new container, stop it; the click runs in the
@@ -213,7 +224,7 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         assert client.containers.get(c_name).status == "exited"
         ps_view.locator("button:text-is('logs')").click()
         _wait_text(page, [f"logs {c_name}"], timeout=5)
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-views-after-stop.png"), full_page=True)
+        _shoot(page, "after-stop")
 
         # The dashboard: its tabs switch in the page and show the engine's images and volumes.
         dash = page.locator(".jp-OutputArea-output .widget-tab").first
@@ -223,7 +234,7 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         _wait_text(page, ["mountpoint"], timeout=5)
         dash.screenshot(path=str(ARTIFACTS / "jupyterlab-dashboard.png"))
     except Exception:
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"))
         raise
     finally:
         ctx.close()

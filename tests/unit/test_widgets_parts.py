@@ -44,3 +44,18 @@ def test_filters_as_docker_ps_takes_them():
     assert filter_dict({"status": ["running"]}) == {"status": ["running"]}
     with pytest.raises(CommandError, match="key=value"):
         filter_dict(["oops"])
+
+
+def test_network_diagram_draws_bridge_veth_eth0_and_ports():
+    from dockermagic.widgets_parts import network_diagram
+
+    n = {"name": "bridge", "bridge": "docker0", "gateway": "172.17.0.1", "subnet": "172.17.0.0/16",
+         "containers": [{"name": "web<1>", "ipv4": "172.17.0.2", "nics": 1, "aliases": ["site"],
+                         "ports": ["127.0.0.1:8080->80/tcp", "443/tcp"]},
+                        {"name": "db", "ipv4": "172.17.0.3", "nics": 2, "aliases": [], "ports": []}]}
+    html = network_diagram(n)
+    assert "bridge <b>docker0</b> &middot; gateway 172.17.0.1 &middot; subnet 172.17.0.0/16" in html
+    assert html.count(">veth<") == 2 and "eth0 172.17.0.2" in html and ">eth 172.17.0.3<" in html
+    assert "web&lt;1&gt;" in html and "aliases: site" in html
+    assert "host 127.0.0.1:8080 &rarr; 80/tcp" in html and "443/tcp" not in html  # unpublished: no arrow
+    assert "no containers" in network_diagram({**n, "containers": []})
