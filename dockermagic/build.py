@@ -260,8 +260,11 @@ def build_from_text(text: str, *, client: docker.DockerClient, context: str | No
     """Save ``text`` as the Dockerfile (``file`` inside ``context``) and build it, like ``%%writefile`` + ``docker build``."""
     context = context or os.getcwd()
     name = file or "Dockerfile"
-    with open(os.path.join(context, name), "w") as f:
-        f.write(text if text.endswith("\n") else text + "\n")
+    try:
+        with open(os.path.join(context, name), "w") as f:
+            f.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise CommandError(f"Could not save the Dockerfile as {os.path.join(context, name)}: {exc.strerror}.") from None
     return build_image(context, client=client, dockerfile=name, **options)
 
 

@@ -147,3 +147,10 @@ def test_compact_progress_shows_the_failed_steps_output():
     view.finish(state, False, "Build failed at step 3/3 after 2.0 s.")
     assert len(handles) == 1
     assert shown[-1] == "Build failed at step 3/3 after 2.0 s.\ncc -o app app.c\napp.c:3: error: expected ';'"
+
+
+def test_dockerfile_that_cannot_be_saved_is_one_sentence(tmp_path):
+    from dockermagic.build import build_from_text
+
+    with pytest.raises(CommandError, match=r"Could not save the Dockerfile as .*/no/such/dir/Dockerfile.dev: No such file"):
+        build_from_text("FROM scratch\n", client=None, context=str(tmp_path), file="no/such/dir/Dockerfile.dev")
