@@ -151,12 +151,28 @@ def column_types(columns, file_types: dict | None = None, types: dict | None = N
 
 
 def _connection(conn_or_server):
-    """(connection, owned): a psycopg2 connection, opened here if given a PostgresServer."""
-    if hasattr(conn_or_server, "cursor"):
-        return conn_or_server, False
-    if hasattr(conn_or_server, "connect"):
-        return conn_or_server.connect(), True
-    raise LoadError("conn_or_server must be a psycopg2 connection or a PostgresServer.")
+    """(psycopg2 connection, release): ``release`` closes what was opened here, or is None."""
+    import psycopg2
+
+    target = conn_or_server
+    try:
+        if hasattr(target, "cursor") and hasattr(target, "autocommit"):  # psycopg2 connection
+            return target, None
+        if hasattr(target, "raw_connection"):  # SQLAlchemy engine: borrow one from its pool
+            fairy = target.raw_connection()
+            return fairy.driver_connection, fairy.close
+        if isinstance(target, str) and target.startswith(("postgresql://", "postgresql+psycopg2://", "postgres://")):
+            conn = psycopg2.connect(target.replace("postgresql+psycopg2://", "postgresql://", 1))
+            return conn, conn.close
+        if hasattr(target, "connect") and hasattr(target, "url"):  # PostgresServer
+            conn = target.connect()
+            return conn, conn.close
+    except psycopg2.OperationalError as exc:
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LoadError(f"Could not connect to Postgres ({why}).") from None
+    raise LoadError(
+        "conn_or_server must be a PostgresServer, a psycopg2 connection, a SQLAlchemy engine or a postgresql:// URL."
+    )
 
 
 def load_file(
@@ -177,7 +193,8 @@ def load_file(
     all in one transaction (see the module's docstring).
 
     Args:
-        conn_or_server: a psycopg2 connection or a :class:`~dockermagic.postgres.PostgresServer`.
+        conn_or_server: a :class:`~dockermagic.postgres.PostgresServer`, a psycopg2 connection,
+            a SQLAlchemy engine (psycopg2) or a ``postgresql://`` URL.
         if_exists: ``"replace"`` (the table ends with exactly the file's rows), ``"append"``
             or ``"fail"`` (LoadError if the table exists).
         types: Postgres types for some columns, overriding the guessed ones.
@@ -203,7 +220,7 @@ def load_file(
     header = source.header()
     types = column_types(header, source.arrow_types(), types)
     started = time.monotonic()
-    conn, owned = _connection(conn_or_server)
+    conn, release = _connection(conn_or_server)
     autocommit, conn.autocommit = conn.autocommit, False
     bar = Progress(source, progress, table)
     try:
@@ -217,16 +234,16 @@ def load_file(
         raise LoadError(f"{source.path.name} names a column twice: {exc.diag.message_primary}.") from None
     except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        what = "The connection to Postgres was lost" if conn.closed else "Postgres stopped the load"
         raise LoadError(
-            f"The connection to Postgres was lost while loading {source.path.name} into {table} ({why}); "
-            "nothing was changed, run the load again."
+            f"{what} while loading {source.path.name} into {table} ({why}); nothing was changed, run the load again."
         ) from exc
     finally:
         bar.close()
-        if owned:
-            conn.close()
-        elif not conn.closed:
+        if not conn.closed:
             conn.autocommit = autocommit
+        if release is not None:
+            release()
     return LoadResult(
         table=table, rows=job.loaded, seconds=time.monotonic() - started, rows_rejected=job.rejected,
         rejected=job.kept, rejected_table=job.rejected_table if job.rejected else None,

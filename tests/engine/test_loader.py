@@ -263,7 +263,9 @@ def test_ctrl_c_mid_load_leaves_the_table_and_the_connection_usable(pg, monkeypa
 
 
 def test_pandas_to_sql_path_gives_the_same_rows(pg):
-    ours = load_file(YELLOW, "yellow_copy", conn_or_server=pg, progress=False)
+    engine = pg.engine()
+    ours = load_file(YELLOW, "yellow_copy", conn_or_server=engine, progress=False)  # an engine works too
+    engine.dispose()
     theirs = load_with_pandas(YELLOW, "yellow_pandas", pg, chunksize=10_000, progress=False)
     assert theirs.rows == ours.rows == 22792 and "pandas to_sql" in theirs.method
     assert query(pg, "SELECT count(*), sum(total_amount)::numeric(12,2) FROM yellow_pandas") == \

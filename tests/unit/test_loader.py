@@ -78,8 +78,10 @@ def test_missing_file_and_bad_arguments_are_one_sentence(tmp_path):
         load_file(tmp_path / "t.csv", "t", conn_or_server=None, if_exists="merge")
     with pytest.raises(LoadError, match="on_error must be reject or raise"):
         load_file(tmp_path / "t.csv", "t", conn_or_server=None, on_error="ignore")
-    with pytest.raises(LoadError, match="conn_or_server must be a psycopg2 connection or a PostgresServer"):
-        load_file(tmp_path / "t.csv", "t", conn_or_server="postgresql://x", progress=False)
+    with pytest.raises(LoadError, match="conn_or_server must be a PostgresServer, a psycopg2 connection, a SQLAlchemy engine"):
+        load_file(tmp_path / "t.csv", "t", conn_or_server="mysql://x", progress=False)
+    with pytest.raises(LoadError, match=r"Could not connect to Postgres \(.*127.0.0.1.*\)\."):
+        load_file(tmp_path / "t.csv", "t", conn_or_server="postgresql://u:pw@127.0.0.1:1/db?connect_timeout=2", progress=False)
     with pytest.raises(LoadError, match="is not a readable parquet file"):
         (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
         open_source(tmp_path / "bad.parquet")
