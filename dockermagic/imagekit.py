@@ -111,8 +111,21 @@ def standin_description(image) -> str | None:
     return labels.get(STANDIN_LABEL)
 
 
+def standin_mark(ref: str, labels: dict | None) -> str:
+    """The stand-in description when ``ref`` names a stand-in repository and carries the label, else "".
+
+    Images built FROM a stand-in (``backend:latest`` on ``python:3.9-slim``) inherit its label, but
+    they are the user's own images, not stand-ins: only the known repositories count.
+    """
+    if not ref or standin_for(ref) is None:
+        return ""
+    return (labels or {}).get(STANDIN_LABEL) or ""
+
+
 def standin_notice(ref: str, *, client: docker.DockerClient) -> str | None:
     """One line telling the user that ``ref`` is a local stand-in, or None for a real image."""
+    if standin_for(ref) is None:
+        return None
     try:
         image = client.images.get(ref)
     except docker.errors.DockerException:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from .imagekit import STANDIN_LABEL
+from .imagekit import standin_mark
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -113,7 +113,7 @@ def container_row(attrs: dict[str, Any], image_labels: dict[str, str] | None = N
         "networks": [n["network"] for n in nets],
         "ips": [n["ip"] for n in nets if n["ip"]],
         "network_details": nets,
-        "stand_in": labels.get(STANDIN_LABEL, ""),
+        "stand_in": standin_mark(config.get("Image") or "", labels),
         "labels": dict(config.get("Labels") or {}),
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import docker
@@ -24,6 +25,14 @@ def test_another_tag_of_a_known_repository_reuses_the_standin(client, images, cl
     assert client.images.get(ref).id == client.images.get("postgres:13").id
     notice = imagekit.standin_notice(ref, client=client)
     assert notice and "postgresql-15" in notice
+
+
+def test_an_image_built_on_a_standin_gets_no_notice(client, images, cleanup):
+    ref = cleanup.image("dmtest-built-on-standin:1")
+    client.images.build(fileobj=io.BytesIO(b"FROM debian:bookworm\nLABEL x=y\n"), tag=ref, rm=True)
+    assert imagekit.STANDIN_LABEL in client.images.get(ref).labels  # inherited from the stand-in base
+    assert imagekit.standin_notice(ref, client=client) is None
+    assert imagekit.standin_notice("debian:bookworm", client=client)
 
 
 def test_unknown_image_without_registry_is_one_sentence(client):

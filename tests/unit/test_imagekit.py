@@ -29,3 +29,11 @@ def test_standin_description_reads_the_label():
     attrs = {"Config": {"Labels": {imagekit.STANDIN_LABEL: "Debian postgresql-15 standing in for the official postgres image"}}}
     assert "postgresql-15" in standin_description(attrs)
     assert standin_description({"Config": {"Labels": None}}) is None
+
+
+def test_only_standin_repositories_are_marked():
+    # An image built FROM a stand-in inherits its label; it is the user's own image, not a stand-in.
+    labels = {imagekit.STANDIN_LABEL: "Debian python3.11 standing in for the official python image"}
+    assert "python3.11" in imagekit.standin_mark("python:3.9-slim", labels)
+    assert imagekit.standin_mark("backend:latest", labels) == ""
+    assert imagekit.standin_mark("python:3.9-slim", {}) == ""
