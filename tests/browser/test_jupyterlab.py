@@ -129,6 +129,24 @@ def _notebook(path: Path, label: str) -> None:
     nbformat.write(nb, path)
 
 
+def _new_cell(page, source: str) -> None:
+    """Add a cell at the end holding `source`, ready to run. The text goes in as one input event,
+    once the editor has focus: typed key by key, a slow start would turn letters into notebook
+    shortcuts, and the completer could take the Enter."""
+    page.click(".jp-Notebook .jp-Cell:last-child .jp-InputArea-prompt")
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # command mode: a new cell below...
+    page.keyboard.press("Enter")  # ...then edit it
+    editor = page.locator(".jp-Notebook .jp-Cell.jp-mod-active .cm-content")
+    page.wait_for_selector(".jp-Notebook .jp-Cell.jp-mod-active .cm-editor.cm-focused", timeout=5000)
+    page.keyboard.insert_text(source)
+    end = time.monotonic() + 5
+    while editor.inner_text().strip() != source:
+        if time.monotonic() > end:
+            raise AssertionError(f"the new cell holds {editor.inner_text()!r}, not {source!r}")
+        time.sleep(0.05)
+
+
 def _shoot(page, stage: str) -> None:
     """The whole page, plus each view on its own (the notebook scrolls inside the page, so a
     full-page shot would miss the views further down)."""
@@ -201,11 +219,8 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
 
         # A new cell with %docker run: the views (displayed by earlier cells) must pick it up.
         c_name = cleanup.name("brc")
-        page.click(".jp-Notebook .jp-Cell:last-child .jp-InputArea-prompt")
-        page.keyboard.press("Escape")
-        page.keyboard.press("b")  # command mode: a new cell below...
-        page.keyboard.press("Enter")  # ...then edit it (typing in command mode would be shortcuts)
-        page.keyboard.type(f"%docker run -d --name {c_name} --network {net.name} -p 127.0.0.1::8080 debian:bookworm sleep 600")
+        line = f"%docker run -d --name {c_name} --network {net.name} -p 127.0.0.1::8080 debian:bookworm sleep 600"
+        _new_cell(page, line)
         t0 = time.monotonic()
         page.keyboard.press("Shift+Enter")
         c = _wait_running(client, c_name)
@@ -235,6 +250,7 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         dash.screenshot(path=str(ARTIFACTS / "jupyterlab-dashboard.png"))
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"))
+        (ARTIFACTS / "jupyterlab-failure.txt").write_text(page.inner_text(".jp-Notebook"))
         raise
     finally:
         ctx.close()
