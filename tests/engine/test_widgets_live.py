@@ -1,6 +1,7 @@
 """The live views against the real engine, headless: widget state (what the browser would get)
 follows starts, stops, removals, health changes and network connects within 2 s."""
 import random
+import threading
 import time
 
 import docker
@@ -170,6 +171,22 @@ def test_ps_watch_filter(ip, client, cleanup, images):
         assert _wait(lambda: [r["status"] for r in view.rows()] == ["exited (137)"])
         assert other.name not in view.table.get_state()["value"]
     finally:
+        view.close()
+
+
+def test_uptime_clock_rerenders_without_engine_calls(client, cleanup, images):
+    c = cleanup.container(client.containers.run("debian:bookworm", ["sleep", "infinity"], detach=True,
+                                                name=cleanup.name("wu"), labels=cleanup.labels))
+    view = ContainersView(client=client, filters=[f"label=org.dockermagic.test={cleanup.label_value}"], tick=0.3)
+    calls, send = [], client.api.send
+    # by thread: other people's containers may send events meanwhile, which the watcher looks up
+    client.api.send = lambda request, **kw: calls.append(threading.current_thread().name) or send(request, **kw)
+    try:
+        first = view.table.value
+        assert _wait(lambda: view.table.value != first, timeout=3.0)  # "1 second" became "2 seconds"
+        assert "dockermagic-uptime" not in calls and c.name in view.table.value
+    finally:
+        client.api.send = send
         view.close()
 
 
