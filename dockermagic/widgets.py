@@ -15,6 +15,7 @@ from typing import Any
 import ipywidgets as w
 
 from .client import get_client
+from .errors import from_docker_error
 from .events import RESYNC, EventWatcher
 from .imagekit import STANDIN_LABEL
 from .secrets import mask_inspect
@@ -99,9 +100,16 @@ class ContainersView(_Live, w.VBox):
             threading.Thread(target=self._clock, args=(tick,), name="dockermagic-uptime", daemon=True).start()
 
     def act(self, action: str, name: str | None = None) -> None:
-        """Run a row action (stop/start/remove/logs) on `name` (default: the picked container)."""
+        """Run a row action on `name` (default: the picked container), as the CLI would:
+        stop (`docker stop -t 2`: the click waits at most 2 s), start, remove (`docker rm -f -v`),
+        logs (`docker logs --tail 50`, secrets masked). The outcome or the failure, in one sentence,
+        shows under the table: a click has no traceback to read.
+        """
+        if action not in self.buttons:
+            raise ValueError(f"Unknown action {action!r}; use one of {', '.join(self.buttons)}.")
         name = name or self.pick.value
         if not name:
+            self.logs.value = f"<i>Pick a container first, then press {esc(action)}.</i>"
             return
         try:
             c = self._client.containers.get(name)
@@ -110,14 +118,14 @@ class ContainersView(_Live, w.VBox):
             elif action == "start":
                 c.start()
             elif action == "remove":
-                c.remove(force=True)
-            elif action == "logs":
+                c.remove(force=True, v=True)
+            else:
                 text = mask_text(c.logs(tail=50).decode(errors="replace"))
                 self.logs.value = f"<b>logs {esc(name)}</b> (last 50 lines)<pre>{esc(text)}</pre>"
-            else:
-                raise ValueError(f"unknown action {action!r}")
-        except Exception as exc:  # shown in the widget, one sentence: a click has no traceback to read
-            self.logs.value = f"<b>{esc(action)} {esc(name)} failed:</b> {esc(exc)}"
+                return
+            self.logs.value = f"<i>{esc(action)} {esc(name)}: done.</i>"
+        except Exception as exc:
+            self.logs.value = f"<b>{esc(from_docker_error(exc, f'{action} container {name}'))}</b>"
 
     def _on_event(self, event: dict[str, Any]) -> None:
         if event is RESYNC:
@@ -222,11 +230,12 @@ class NetworksView(_Live, w.VBox):
         """
         name = name or self.pick.value
         if not name:
+            self.details.value = "<i>Pick a network first, then press inspect.</i>"
             return {}
         try:
             attrs = mask_inspect(self._client.api.inspect_network(name))
-        except Exception as exc:  # gone meanwhile: one line in the widget, as for the actions
-            self.details.value = f"<b>inspect {esc(name)} failed:</b> {esc(exc)}"
+        except Exception as exc:  # gone meanwhile: one sentence in the widget, as for the actions
+            self.details.value = f"<b>{esc(from_docker_error(exc, f'inspect network {name}'))}</b>"
             return {}
         self.details.value = f"<b>network inspect {esc(name)}</b><pre>{esc(json.dumps(attrs, indent=2, ensure_ascii=False))}</pre>"
         return attrs

@@ -60,7 +60,10 @@ def test_containers_view_follows_start_stop_remove(client, cleanup, images):
         view.buttons["remove"].click()
         assert _wait(lambda: name not in view.table.get_state()["value"] and name not in view.pick.options)
         view.act("stop", name)
-        assert "failed" in view.logs.value
+        assert f"Docker could not stop container {name}: No such container" in view.logs.value
+        view.pick.value = None
+        view.buttons["start"].click()
+        assert "Pick a container first" in view.logs.value
     finally:
         view.close()
         assert not view._watcher.alive
@@ -114,6 +117,9 @@ def test_networks_view_follows_run_and_connect(client, cleanup, images):
         assert _wait(lambda: shows(b.name, ip_b, "wnb-alias"))
         # inspect details only on demand, secrets masked
         assert view.details.value == ""
+        view.inspect_button.click()
+        assert "Pick a network first" in view.details.value
+        assert view.inspect("no-such-network-here") == {} and "not found" in view.details.value
         view.pick.value = net.name
         view.inspect_button.click()
         assert f"&quot;Name&quot;: &quot;{net.name}&quot;" in view.details.value and subnet in view.details.value
