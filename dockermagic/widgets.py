@@ -17,7 +17,7 @@ import ipywidgets as w
 from .client import get_client
 from .errors import from_docker_error
 from .events import RESYNC, EventWatcher
-from .imagekit import STANDIN_LABEL
+from .imagekit import standin_mark
 from .secrets import mask_inspect
 from .summary import _parse_time, container_networks, container_row, network_row, published_ports
 from .widgets_parts import (esc, filter_dict, html_table, mask_text, network_diagram, nic, status_text, text_table,
@@ -359,9 +359,10 @@ class Dashboard(_Live, w.Tab):
     def _images(self) -> None:
         rows = []
         for img in self._client.api.images():
-            stand_in = " (stand-in)" if ((img.get("Labels") or {}).get(STANDIN_LABEL)) else ""
             for tag in img.get("RepoTags") or ["<none>:<none>"]:
-                rows.append([tag + stand_in, img["Id"].split(":")[-1][:12], f"{img.get('Size', 0) / 1e6:.1f}MB"])
+                # images built on a stand-in inherit its label but are the user's own
+                mark = " (stand-in)" if standin_mark(tag, img.get("Labels")) else ""
+                rows.append([tag + mark, img["Id"].split(":")[-1][:12], f"{img.get('Size', 0) / 1e6:.1f}MB"])
         self._image_rows = sorted(rows)
         self.images.value = html_table(["repository:tag", "id", "size"], self._image_rows)
 

@@ -145,6 +145,12 @@ def test_dashboard_tabs_and_close(client, cleanup, images):
         assert tuple(dash.get_state()["titles"]) == ("Containers", "Networks", "Images", "Volumes")
         # populated before the constructor returned
         assert "debian:bookworm (stand-in)" in dash.images.get_state()["value"]
+        # the user's own tag of that image carries the stand-in label but is not a stand-in
+        repo = cleanup.name("wdimg")
+        cleanup.image(f"{repo}:v1")
+        client.api.tag("debian:bookworm", repo, "v1")
+        assert _wait(lambda: f"{repo}:v1<" in dash.images.get_state()["value"])
+        assert "debian:bookworm (stand-in)" in dash.images.get_state()["value"]
         vol = client.volumes.create(cleanup.name("wdv"), labels=cleanup.labels)
         cleanup.volume(vol)
         assert _wait(lambda: vol.name in dash.volumes.get_state()["value"])
