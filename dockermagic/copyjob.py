@@ -171,6 +171,15 @@ class CopyJob:
                 self.validating()
         self.finish()
 
+    def swap_in(self, rows: int) -> None:
+        """The staging table was filled (and committed) by parallel streams: make it the table."""
+        self.cur.execute("SELECT to_regclass(%s) IS NOT NULL", (self.ident(f"{self.table}__staging").as_string(self.cur),))
+        if not self.cur.fetchone()[0]:
+            raise LoadError(f"The staging table of {self.table} disappeared during the load; run it again.")
+        self.cur.execute(self.sql.SQL("DROP TABLE IF EXISTS {}").format(self.ident(self.rejected_table)))
+        self.append, self.relaxed, self.target, self.loaded = False, [], f"{self.table}__staging", rows
+        self.finish()
+
     def create(self, name: str, types: dict, temp: bool = False) -> None:
         sql = self.sql
         columns = sql.SQL(", ").join(sql.SQL("{} {}").format(self.ident(c), sql.SQL(types[c])) for c in self.header)

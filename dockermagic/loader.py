@@ -151,22 +151,25 @@ def column_types(columns, file_types: dict | None = None, types: dict | None = N
 
 
 def _connection(conn_or_server):
-    """(psycopg2 connection, release): ``release`` closes what was opened here, or is None."""
+    """(psycopg2 connection, release, connect): ``release`` closes what was opened here (or is
+    None); ``connect`` opens more connections to the same database (None for a bare connection)."""
     import psycopg2
 
     target = conn_or_server
     try:
         if hasattr(target, "cursor") and hasattr(target, "autocommit"):  # psycopg2 connection
-            return target, None
+            return target, None, None
         if hasattr(target, "raw_connection"):  # SQLAlchemy engine: borrow one from its pool
             fairy = target.raw_connection()
-            return fairy.driver_connection, fairy.close
+            url = target.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            return fairy.driver_connection, fairy.close, lambda: psycopg2.connect(url)
         if isinstance(target, str) and target.startswith(("postgresql://", "postgresql+psycopg2://", "postgres://")):
-            conn = psycopg2.connect(target.replace("postgresql+psycopg2://", "postgresql://", 1))
-            return conn, conn.close
+            dsn = target.replace("postgresql+psycopg2://", "postgresql://", 1)
+            conn = psycopg2.connect(dsn)
+            return conn, conn.close, lambda: psycopg2.connect(dsn)
         if hasattr(target, "connect") and hasattr(target, "url"):  # PostgresServer
             conn = target.connect()
-            return conn, conn.close
+            return conn, conn.close, target.connect
     except psycopg2.OperationalError as exc:
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LoadError(f"Could not connect to Postgres ({why}).") from None
@@ -186,6 +189,7 @@ def load_file(
     progress: bool = True,
     on_error: str = "reject",
     max_rejected: int | None = 1_000,
+    streams: int = 1,
 ) -> LoadResult:
     """Load a CSV, CSV.gz or parquet file into ``table`` through ``COPY … FROM STDIN``.
 
@@ -202,6 +206,9 @@ def load_file(
         progress: show a progress bar (tqdm).
         on_error: ``"reject"`` sets malformed rows aside; ``"raise"`` stops at the first one.
         max_rejected: more malformed rows than this and nothing is loaded (None: no limit).
+        streams: COPY streams in parallel (each its own connection) for a replacing load; the
+            target still changes in one transaction at the end. Needs ``conn_or_server`` to be a
+            server, an engine or a URL (not a bare connection); otherwise one stream is used.
 
     Returns:
         A :class:`LoadResult`: rows loaded and rejected, seconds, rows/s, the rejected rows.
@@ -216,18 +223,29 @@ def load_file(
         raise LoadError(f"if_exists must be replace, append or fail, not {if_exists!r}.")
     if on_error not in ("reject", "raise"):
         raise LoadError(f"on_error must be reject or raise, not {on_error!r}.")
+    if not isinstance(streams, int) or streams < 1:
+        raise LoadError(f"streams must be a whole number of at least 1, not {streams!r}.")
     source = open_source(path, format)
     header = source.header()
     types = column_types(header, source.arrow_types(), types)
     started = time.monotonic()
-    conn, release = _connection(conn_or_server)
+    conn, release, connect = _connection(conn_or_server)
     autocommit, conn.autocommit = conn.autocommit, False
     bar = Progress(source, progress, table)
+    def new_job(cur):
+        return CopyJob(cur, source, table, header, types, progress=bar, max_rejected=max_rejected, on_error=on_error)
+
     try:
+        copied = None
+        if streams > 1 and connect is not None and if_exists == "replace":
+            copied = _copy_in_streams(conn, connect, new_job, streams)
         # `with conn` = one transaction: committed at the end, rolled back on any exception.
         with conn, conn.cursor() as cur:
-            job = CopyJob(cur, source, table, header, types, progress=bar, max_rejected=max_rejected, on_error=on_error)
-            job.run(if_exists)
+            job = new_job(cur)
+            if copied is None:
+                job.run(if_exists)
+            else:
+                job.swap_in(copied)
     except psycopg2.errors.UndefinedColumn as exc:
         raise LoadError(f"The table {table} does not match the file's columns: {exc.diag.message_primary}.") from None
     except psycopg2.errors.DuplicateColumn as exc:
@@ -249,6 +267,33 @@ def load_file(
         rejected=job.kept, rejected_table=job.rejected_table if job.rejected else None,
         source=str(source.path), notes=job.notes,
     )
+
+
+def _copy_in_streams(conn, connect, new_job, streams: int) -> int | None:
+    """Rows COPYed into the staging table by ``streams`` connections (committed), or None when the
+    one-stream path must do the load (a row Postgres rejected: that path sets it aside)."""
+    import psycopg2
+
+    from dockermagic.parallelcopy import parallel_copy
+
+    with conn, conn.cursor() as cur:
+        job = new_job(cur)
+        job.target = f"{job.table}__staging"
+        job.create(job.target, job.types)
+        statement = job.statement(False)
+    try:
+        return parallel_copy(connect, job.source, statement, streams, job.progress.on_read)
+    except psycopg2.DataError:
+        job.progress.restart(f"{job.table} (one stream)")
+        return None
+    except BaseException:
+        if not conn.closed:  # the target was never touched; the staging table goes now, or next run
+            try:
+                with conn, conn.cursor() as cur:
+                    cur.execute(job.sql.SQL("DROP TABLE IF EXISTS {}").format(job.ident(job.target)))
+            except psycopg2.Error:
+                pass
+        raise
 
 
 def load_csv(path, table: str, **kwargs) -> LoadResult:

@@ -321,3 +321,56 @@ def test_parquet_rows_that_do_not_fit_are_rejected_by_row_number(pg, tmp_path):
     assert (result.rows, result.rows_rejected) == (998, 2)
     assert column_types(pg, "odd")["lpep_pickup_datetime"] == "timestamp without time zone"
     assert query(pg, "SELECT count(*) FROM odd") == [(998,)]
+
+
+def test_two_streams_load_the_same_rows_fall_back_on_bad_rows_and_survive_a_kill(client, pg, tmp_path):
+    expected = pd.read_csv(YELLOW)
+    two = load_file(YELLOW, "trips", conn_or_server=pg.url, streams=2, progress=False)
+    assert (two.rows, two.rows_rejected) == (22792, 0)
+    assert query(pg, "SELECT count(*), sum(total_amount) FROM trips") == [(22792, cents(expected["total_amount"].sum()))]
+    assert query(pg, "SELECT count(DISTINCT (tpep_pickup_datetime, tpep_dropoff_datetime, total_amount, \"PULocationID\")) "
+                     "FROM trips") == [(len(expected.drop_duplicates(["tpep_pickup_datetime", "tpep_dropoff_datetime",
+                                                                         "total_amount", "PULocationID"])),)]
+    assert tables(pg) == {"trips"}
+
+    lines = YELLOW.read_text().splitlines(keepends=True)
+    body = list(lines)
+    body[15000] = "1,2,3\n"  # line 15001
+    bad = tmp_path / "bad.csv"
+    bad.write_text("".join(body))
+    result = load_file(bad, "trips", conn_or_server=pg.url, streams=2, progress=False)
+    assert ([r.line for r in result.rejected], result.rows) == ([15001], 22791), "one stream sets the row aside"
+    assert tables(pg) == {"trips", "trips_rejected"}
+
+    big = tmp_path / "ten-times.csv"
+    big.write_text(lines[0] + "".join(lines[1:]) * 10)
+    killed = []
+
+    def kill_when_both_streams_copy():
+        watcher = pg.connect()
+        watcher.autocommit = True
+        try:
+            with watcher.cursor() as cur:
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    cur.execute("SELECT count(*), sum(tuples_processed) FROM pg_stat_progress_copy")
+                    n, done = cur.fetchone()
+                    if n == 2 and done > 20_000:
+                        killed.append(done)
+                        client.api.kill(pg.name)
+                        return
+                    time.sleep(0.005)
+        finally:
+            watcher.close()
+
+    killer = threading.Thread(target=kill_when_both_streams_copy)
+    killer.start()
+    with pytest.raises(LoadError, match="while loading ten-times.csv into trips"):
+        load_file(big, "trips", conn_or_server=pg.url, streams=2, progress=False)
+    killer.join()
+    assert killed, "the kill happened while two streams were copying"
+    again = start_postgres(pg.name, port=pg.port, password=pg.password, client=client)
+    assert query(again, "SELECT count(*) FROM trips") == [(22791,)], "the target is as it was"
+    assert load_file(big, "trips", conn_or_server=again, streams=2, progress=False).rows == 227920
+    assert query(again, "SELECT count(*) FROM trips") == [(227920,)]
+    assert tables(again) == {"trips"}, "the staging table of the killed load is gone"

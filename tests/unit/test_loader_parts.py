@@ -112,3 +112,26 @@ def test_result_reports_loaded_rejected_and_speed():
     assert "<td>6</td>" in html and "&lt;b&gt;" in html and "<b>" not in html.split("rejected")[-1].split("text")[-1]
     assert r.rejected_frame().to_dict("records") == [{"line": 6, "error": "extra data after last expected column", "text": "1,2,<b>"}]
     assert "rejected" not in str(LoadResult(table="t", rows=1, seconds=0.5))
+
+
+def test_parallel_pieces_end_on_record_boundaries_and_keep_every_byte(tmp_path, monkeypatch):
+    import queue
+    import threading
+
+    from dockermagic import parallelcopy
+
+    assert parallelcopy._cut(b'1,"a\nb"\n2,x\n3,"open\n') == len(b'1,"a\nb"\n2,x\n')
+    assert parallelcopy._cut(b'1,"a\nb') == 0
+    monkeypatch.setattr(parallelcopy, "CHUNK", 7)  # reads far smaller than the records
+    monkeypatch.setattr("dockermagic.loadsources.CHUNK", 7)
+    rows = [f'{i},"line\nbreak {i}",x\n' if i % 3 == 0 else f"{i},plain,y\n" for i in range(50)]
+    path = tmp_path / "q.csv"
+    path.write_text("n,s,t\n" + "".join(rows))
+    pieces: queue.Queue = queue.Queue()
+    parallelcopy._split(CsvSource(path), pieces, 2, threading.Event(), lambda data, pos: None)
+    got = []
+    while (item := pieces.get_nowait()) is not parallelcopy._END:
+        assert item.count(b'"') % 2 == 0 and item.endswith(b"\n"), item
+        got.append(item)
+    assert b"".join(got).decode() == "".join(rows) and len(got) > 20
+    assert pieces.get_nowait() is parallelcopy._END and pieces.empty(), "one end marker per stream"
