@@ -12,6 +12,9 @@ Similar to ``zcat FILE | psql -c "\\copy TABLE FROM STDIN WITH (FORMAT csv, HEAD
   batch goes in. Malformed rows (wrong field count, a value the column's type cannot hold) are
   counted, kept with their line numbers in ``result.rejected`` and in a ``<table>_rejected``
   table, and rows read = rows loaded + rows rejected.
+* **Two streams, optionally.** One COPY stream is bound by one server backend's CPU;
+  ``streams=2`` COPYs through two connections into one staging table (see
+  :mod:`dockermagic.parallelcopy`) and still swaps the target in one transaction at the end.
 * **Types.** NYC TLC columns get the types of :func:`dockermagic.nyctlc.schema` (timestamps,
   NUMERIC money, nullable INTEGER ids); a parquet file's other columns keep their own types, a
   CSV's stay TEXT. A CSV that writes integers as ``1.0`` is loaded as NUMERIC and cast back.

@@ -76,6 +76,8 @@ def test_missing_file_and_bad_arguments_are_one_sentence(tmp_path):
         open_source(tmp_path / "t.csv", "xlsx")
     with pytest.raises(LoadError, match="if_exists must be replace, append or fail, not 'merge'"):
         load_file(tmp_path / "t.csv", "t", conn_or_server=None, if_exists="merge")
+    with pytest.raises(LoadError, match="streams must be a whole number of at least 1, not 0"):
+        load_file(tmp_path / "t.csv", "t", conn_or_server=None, streams=0)
     with pytest.raises(LoadError, match="on_error must be reject or raise"):
         load_file(tmp_path / "t.csv", "t", conn_or_server=None, on_error="ignore")
     with pytest.raises(LoadError, match="conn_or_server must be a PostgresServer, a psycopg2 connection, a SQLAlchemy engine"):
