@@ -12,6 +12,7 @@ import threading
 from datetime import datetime, timezone
 from typing import Any
 
+import docker.errors
 import ipywidgets as w
 
 from .client import get_client
@@ -151,12 +152,15 @@ class ContainersView(_Live, w.VBox):
         self._render()
 
     def _load(self, cid: str, listed: bool = False) -> dict[str, Any] | None:
+        """The row for one container; None when it is gone or the filters leave it out. Other
+        engine errors go up to the watcher, which reconnects and resyncs."""
+        api = self._client.api
+        # The engine applies the filters: one list call for this container decides if it shows.
+        if self._filters and not listed and not api.containers(all=True, filters={**self._filters, "id": [cid]}):
+            return None
         try:
-            # The engine applies the filters: one list call for this container decides if it shows.
-            if self._filters and not listed and not self._client.api.containers(all=True, filters={**self._filters, "id": [cid]}):
-                return None
-            attrs = self._client.api.inspect_container(cid)
-        except Exception:
+            attrs = api.inspect_container(cid)
+        except docker.errors.NotFound:  # removed between the event (or the list) and the inspect
             return None
         row = container_row(attrs)
         row["status"] = status_text(attrs)
@@ -237,7 +241,8 @@ class NetworksView(_Live, w.VBox):
         except Exception as exc:  # gone meanwhile: one sentence in the widget, as for the actions
             self.details.value = f"<b>{esc(from_docker_error(exc, f'inspect network {name}'))}</b>"
             return {}
-        self.details.value = f"<b>network inspect {esc(name)}</b><pre>{esc(json.dumps(attrs, indent=2, ensure_ascii=False))}</pre>"
+        text = json.dumps(attrs, indent=2, ensure_ascii=False)
+        self.details.value = f"<b>network inspect {esc(name)}</b><pre>{esc(text)}</pre>"
         return attrs
 
     def _on_event(self, event: dict[str, Any]) -> None:
@@ -251,7 +256,7 @@ class NetworksView(_Live, w.VBox):
             if action == "start":
                 try:
                     nids |= {n["network_id"][:12] for n in container_networks(self._client.api.inspect_container(cid))}
-                except Exception:  # already gone
+                except docker.errors.NotFound:  # already gone again
                     pass
             if not nids:
                 return
@@ -282,9 +287,12 @@ class NetworksView(_Live, w.VBox):
                 self._networks.pop(nid[:12], None)
 
     def _load(self, nid: str) -> dict[str, Any] | None:
+        """One bridge network's diagram data; None when it is gone or not a bridge."""
+        if not nid:
+            return None
         try:
             attrs = self._client.api.inspect_network(nid)
-        except Exception:
+        except docker.errors.NotFound:
             return None
         if attrs.get("Driver") != "bridge":
             return None
@@ -294,7 +302,7 @@ class NetworksView(_Live, w.VBox):
             c.update(aliases=[], ports=[], nics=0)
             try:
                 cattrs = self._client.api.inspect_container(c["id"])
-            except Exception:
+            except docker.errors.NotFound:  # leaving: its own event follows
                 continue
             c["ports"] = published_ports(cattrs)
             nets = container_networks(cattrs)
