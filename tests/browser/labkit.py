@@ -73,7 +73,9 @@ def jupyterlab(tmp: Path, env: dict[str, str] | None = None, timeout: float = 30
     log = tmp / "lab.log"
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
             f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}"]
+            f"--ServerApp.root_dir={root}",
+            # the default ('pypi') extension manager asks PyPI for listings: the test talks to loopback only
+            "--LabApp.extension_manager=readonly"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
     lab = Lab(f"http://127.0.0.1:{port}", token, root, proc, log)
