@@ -1,0 +1,33 @@
+"""The views inside a real ipykernel (7.x), headless: updates the watcher thread makes while other
+cells run reach the kernel's client as widget state, and no cell gets stray output from the thread."""
+import nbformat
+from nbclient import NotebookClient
+
+
+def test_thread_updates_reach_the_client_and_no_other_cell(cleanup, images, tmp_path):
+    label = f"org.dockermagic.test={cleanup.label_value}"
+    name = cleanup.name("wk")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in (
+        f'%load_ext dockermagic\nview = %docker ps --watch --filter label={label}\nview',
+        "import docker, time\n"
+        f"docker.from_env().containers.run('debian:bookworm', ['sleep', 'infinity'], detach=True, name='{name}', "
+        f"labels={{'org.dockermagic.test': '{cleanup.label_value}'}})\n"
+        "None",
+        "end = time.monotonic() + 5\n"
+        f"while not any(r['name'] == '{name}' and r['state'] == 'running' for r in view.rows()):\n"
+        "    assert time.monotonic() < end\n"
+        "    time.sleep(0.05)\n"
+        "time.sleep(0.5)\n"
+        "print('seen')",
+    )]
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    first, run, wait = nb.cells
+    assert first.outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]
+    assert run.outputs == []
+    assert [o.get("text") for o in wait.outputs] == ["seen\n"]
+    # the table's model, as the kernel last sent it: the row the thread added after cell 1 finished
+    state = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+    tables = [m["state"]["value"] for m in state.values()
+              if m["model_name"] == "HTMLModel" and "<th" in m["state"].get("value", "")]
+    assert any(name in t and "running" in t for t in tables), tables
