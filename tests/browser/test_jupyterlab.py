@@ -36,28 +36,36 @@ def browser():
         yield b
 
 
+# The notebook's cells: 0 loads the extension, then one view each.
+PS, NETWORKS, DASHBOARD = 1, 2, 3
+
+
+def _output(page, cell: int):
+    """The rendered output of the notebook's cell `cell` (0-based)."""
+    return page.locator(".jp-Notebook .jp-Cell").nth(cell).locator(".jp-OutputArea-output").first
+
+
 def _shoot(page, stage: str) -> None:
-    """The whole page, plus each view on its own (the notebook scrolls inside the page, so a
-    full-page shot would miss the views further down)."""
+    """The page, plus each view on its own (the notebook scrolls inside the page, so a full-page
+    shot would miss the views further down)."""
     page.screenshot(path=str(ARTIFACTS / f"jupyterlab-{stage}.png"))
-    outputs = page.locator(".jp-OutputArea-output")
-    for name, locator in (("containers", outputs.filter(has=page.locator("th:text-is('uptime')")).first),
-                          ("networks", outputs.filter(has_text="host · network").first)):
-        locator.scroll_into_view_if_needed()
-        locator.screenshot(path=str(ARTIFACTS / f"jupyterlab-{stage}-{name}.png"))
+    for name, cell in (("containers", PS), ("networks", NETWORKS)):
+        view = _output(page, cell)
+        view.scroll_into_view_if_needed()
+        view.screenshot(path=str(ARTIFACTS / f"jupyterlab-{stage}-{name}.png"))
 
 
-def _wait_text(page, texts, timeout=10.0, selector=".jp-Notebook"):
-    """Wait until every text is in the notebook's rendered text; return that text."""
+def _wait_text(where, texts, timeout=10.0) -> str:
+    """Wait until every text is in the rendered text of `where` (a locator); return that text."""
     end = time.monotonic() + timeout
     while True:
-        body = page.inner_text(selector)
+        body = where.inner_text() if where.count() else ""
         if all(t in body for t in texts):
             return body
         if time.monotonic() > end:
             missing = [t for t in texts if t not in body]
             (ARTIFACTS / "jupyterlab-failure.txt").write_text(body)
-            raise AssertionError(f"not rendered within {timeout} s: {missing} (page text in test-artifacts/)")
+            raise AssertionError(f"not rendered within {timeout} s: {missing} (its text in test-artifacts/)")
         time.sleep(0.1)
 
 
@@ -90,8 +98,10 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
     try:
         page.goto(lab.url("/lab/tree/views.ipynb"))
         run_all(page)
-        _wait_text(page, [a.name, b.name, a_ip, b_ip, a_ip_net, f"127.0.0.1:{a_port}->80/tcp",
-                          net.name, "web-alias", "docker0"], timeout=20)
+        ps, nets, dash = _output(page, PS), _output(page, NETWORKS), _output(page, DASHBOARD)
+        _wait_text(ps, [a.name, b.name, a_ip, a_ip_net, b_ip, f"127.0.0.1:{a_port}->80/tcp"], timeout=20)
+        _wait_text(nets, ["bridge docker0", net.name, f"eth {a_ip}", f"eth {a_ip_net}", "aliases: web-alias",
+                          f"host 127.0.0.1:{a_port} \u2192 80/tcp", b.name, f"eth0 {b_ip}"])
         _shoot(page, "views")
 
         # A new cell with %docker run: the views (displayed by earlier cells) must pick it up.
@@ -103,27 +113,27 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         c = _wait_running(client, c_name)
         c_ip = c.attrs["NetworkSettings"]["Networks"][net.name]["IPAddress"]
         c_port = c.attrs["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"]
-        _wait_text(page, [c_ip, f"127.0.0.1:{c_port}->8080/tcp", f"host 127.0.0.1:{c_port}"], timeout=5)
+        _wait_text(ps, [c_name, c_ip, f"127.0.0.1:{c_port}->8080/tcp"], timeout=5)
+        _wait_text(nets, [c_name, f"eth0 {c_ip}", f"host 127.0.0.1:{c_port} \u2192 8080/tcp"], timeout=5)
         _shoot(page, "after-run")
         print(f"run -> rendered in {time.monotonic() - t0:.2f} s")
 
         # The row actions from the browser: pick the new container, stop it; the click runs in the
         # kernel, the engine's die event comes back through the watcher thread to this page.
-        ps_view = page.locator(".jp-OutputArea-output", has=page.locator("th:text-is('uptime')")).first
-        ps_view.locator("select").select_option(c_name)
-        ps_view.locator("button:text-is('stop')").click()
-        _wait_text(page, ["exited (137)"], timeout=8)
+        ps.locator("select").select_option(c_name)
+        ps.locator("button:text-is('stop')").click()
+        _wait_text(ps, ["exited (137)", f"stop {c_name}: done."], timeout=8)  # a and b still run
         assert client.containers.get(c_name).status == "exited"
-        ps_view.locator("button:text-is('logs')").click()
-        _wait_text(page, [f"logs {c_name}"], timeout=5)
+        _wait_gone(nets, c_name)  # a stopped container leaves its networks
+        ps.locator("button:text-is('logs')").click()
+        _wait_text(ps, [f"logs {c_name}"], timeout=5)
         _shoot(page, "after-stop")
 
         # The dashboard: its tabs switch in the page and show the engine's images and volumes.
-        dash = page.locator(".jp-OutputArea-output .widget-tab").first
         dash.locator(".lm-TabBar-tab", has_text="Images").click()
-        assert "debian:bookworm (stand-in)" in _wait_text(page, ["repository:tag"], timeout=5)
+        assert "debian:bookworm (stand-in)" in _wait_text(dash, ["repository:tag"], timeout=5)
         dash.locator(".lm-TabBar-tab", has_text="Volumes").click()
-        _wait_text(page, ["mountpoint"], timeout=5)
+        _wait_text(dash, ["mountpoint"], timeout=5)
         dash.screenshot(path=str(ARTIFACTS / "jupyterlab-dashboard.png"))
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"))
@@ -131,6 +141,14 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         raise
     finally:
         ctx.close()
+
+
+def _wait_gone(where, text, timeout=5.0) -> None:
+    end = time.monotonic() + timeout
+    while text in where.inner_text():
+        if time.monotonic() > end:
+            raise AssertionError(f"{text} still shown after {timeout} s")
+        time.sleep(0.1)
 
 
 def _wait_running(client, name, timeout=10.0):
