@@ -55,6 +55,15 @@ class _Live:
         self._watcher = EventWatcher(self._on_event, client=client)
         self._watcher.wait_ready(timeout)
 
+    def _close_parts(self) -> None:
+        """Close the widgets inside: ipywidgets' close() leaves a box's children open in the kernel."""
+        def walk(widget):
+            for child in getattr(widget, "children", ()):
+                walk(child)
+                child.close()
+
+        walk(self)
+
     def _repr_mimebundle_(self, **kwargs):
         data = super()._repr_mimebundle_(**kwargs)
         data["text/plain"] = repr(self)
@@ -197,6 +206,7 @@ class ContainersView(_Live, w.VBox):
     def close(self) -> None:
         self._closed.set()
         self._watcher.close()
+        self._close_parts()
         super().close()
 
 
@@ -335,6 +345,7 @@ class NetworksView(_Live, w.VBox):
 
     def close(self) -> None:
         self._watcher.close()
+        self._close_parts()
         super().close()
 
 
@@ -391,4 +402,5 @@ class Dashboard(_Live, w.Tab):
         self._watcher.close()
         self.containers.close()
         self.networks.close()
+        self._close_parts()
         super().close()

@@ -202,8 +202,10 @@ def test_uptime_clock_rerenders_without_engine_calls(client, cleanup, images):
         view.close()
 
 
-def test_close_is_prompt(client):
+def test_close_is_prompt_and_closes_every_part(client):
     view = ContainersView(client=client)
+    parts = [view.table, view.pick, view.logs, *view.buttons.values()]
     t0 = time.monotonic()
     view.close()
     assert not view._watcher.alive and time.monotonic() - t0 < 1.0
+    assert all(p.comm is None for p in parts)  # no widget model left open in the kernel
