@@ -117,7 +117,8 @@ print("Self-check passed:", attached)
 """),
     md("## Tidy up"),
     code("""
-net_view.close()  # stops its event stream
+if "net_view" in globals():
+    net_view.close()  # stops its event stream
 for c in engine.containers.list(all=True, filters={"name": "nb06-"}):
     c.remove(force=True, v=True)
 for n in engine.networks.list(names=[NET]):
