@@ -55,6 +55,11 @@ class _Live:
         self._watcher = EventWatcher(self._on_event, client=client)
         self._watcher.wait_ready(timeout)
 
+    def _stop_watching(self) -> None:
+        watcher = getattr(self, "_watcher", None)  # None when the constructor failed early
+        if watcher is not None:
+            watcher.close()
+
     def _close_parts(self) -> None:
         """Close the widgets inside: ipywidgets' close() leaves a box's children open in the kernel."""
         def walk(widget):
@@ -204,8 +209,9 @@ class ContainersView(_Live, w.VBox):
         return text_table(_COLUMNS, [self._cells(r, now) for r in self.rows()])
 
     def close(self) -> None:
-        self._closed.set()
-        self._watcher.close()
+        if hasattr(self, "_closed"):  # not when the constructor failed (ipywidgets closes in __del__)
+            self._closed.set()
+        self._stop_watching()
         self._close_parts()
         super().close()
 
@@ -344,7 +350,7 @@ class NetworksView(_Live, w.VBox):
         return "\n".join(lines)
 
     def close(self) -> None:
-        self._watcher.close()
+        self._stop_watching()
         self._close_parts()
         super().close()
 
@@ -399,8 +405,9 @@ class Dashboard(_Live, w.Tab):
         ])
 
     def close(self) -> None:
-        self._watcher.close()
-        self.containers.close()
-        self.networks.close()
+        self._stop_watching()
+        for view in (getattr(self, "containers", None), getattr(self, "networks", None)):
+            if view is not None:
+                view.close()
         self._close_parts()
         super().close()

@@ -172,6 +172,11 @@ def test_magics_open_the_live_views(ip):
 
 
 def test_ps_watch_filter(ip, client, cleanup, images):
+    import pytest
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError, match="must look like key=value"):
+        ip.run_line_magic("docker", "ps --watch --filter oops")
     view = ip.run_line_magic("docker", f"ps --watch --filter label=org.dockermagic.test={cleanup.label_value}")
     try:
         mine = cleanup.container(client.containers.run(
