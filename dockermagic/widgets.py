@@ -21,27 +21,14 @@ from .events import RESYNC, EventWatcher
 from .imagekit import standin_mark
 from .secrets import mask_inspect
 from .summary import _parse_time, container_networks, container_row, network_row, published_ports
-from .widgets_parts import (esc, filter_dict, html_table, mask_text, network_diagram, nic, status_text, text_table,
-                            uptime)
+from .widgets_parts import (esc, filter_dict, html_table, mask_text, network_diagram, nic, status_text, sync_pick,
+                            text_table, uptime)
 
 __all__ = ["ContainersView", "NetworksView", "Dashboard"]
 
 _COLUMNS = ("name", "image", "status", "uptime", "ports", "networks", "ips")
 # Container events that change nothing a row shows (`%docker exec` alone sends three).
 _NO_ROW_CHANGE = ("exec_", "attach", "resize", "top", "archive-path", "extract-to-dir", "copy", "export", "commit")
-
-
-def _sync_pick(pick: w.Dropdown, names: list[str]) -> None:
-    """New options for a picker without losing (or inventing) the user's pick."""
-    if list(pick.options) == names:
-        return
-    keep = pick.value if pick.value in names else None
-    pick._syncing = True
-    try:
-        pick.options = names  # ipywidgets selects the first option here...
-        pick.value = keep  # ...which must not become the target of a click meant for another row
-    finally:
-        pick._syncing = False
 
 
 class _Live:
@@ -195,7 +182,7 @@ class ContainersView(_Live, w.VBox):
         with self._render_lock:
             rows, now = self.rows(), datetime.now(timezone.utc)
             names = [r["name"] for r in rows]
-            _sync_pick(self.pick, names)
+            sync_pick(self.pick, names)
             marked = names.index(self.pick.value) if self.pick.value in names else None
             self.table.value = html_table(_COLUMNS, [self._cells(r, now) for r in rows], marked)
 
@@ -337,7 +324,7 @@ class NetworksView(_Live, w.VBox):
         nets = self.networks()
         parts = [network_diagram(n) for n in nets]
         with self._render_lock:
-            _sync_pick(self.pick, [n["name"] for n in nets])
+            sync_pick(self.pick, [n["name"] for n in nets])
             self.diagram.value = "".join(parts)
 
     def __repr__(self) -> str:

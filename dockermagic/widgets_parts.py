@@ -104,3 +104,19 @@ def network_diagram(n: dict[str, Any]) -> str:
         f"padding:2px 12px'>bridge <b>{esc(n['bridge'])}</b> &middot; gateway {esc(n['gateway'])} &middot; "
         f"subnet {esc(n['subnet'])}</div>"
         f"<div>{''.join(cards) or '<i>no containers</i>'}</div></div>")
+
+
+def sync_pick(pick, names: list[str]) -> None:
+    """New options for a picker (an ipywidgets Dropdown) without losing, or inventing, the user's pick.
+
+    Meanwhile ``pick._syncing`` is True, so a value observer can skip the values passing through.
+    """
+    if list(pick.options) == names:
+        return
+    keep = pick.value if pick.value in names else None
+    pick._syncing = True
+    try:
+        pick.options = names  # ipywidgets selects the first option here...
+        pick.value = keep  # ...which must not become the target of a click meant for another row
+    finally:
+        pick._syncing = False

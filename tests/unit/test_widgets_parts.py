@@ -6,8 +6,7 @@ import pytest
 
 from dockermagic.errors import CommandError
 from dockermagic.secrets import MASK
-from dockermagic.widgets import _sync_pick
-from dockermagic.widgets_parts import filter_dict, mask_text, status_text, text_table, uptime
+from dockermagic.widgets_parts import filter_dict, mask_text, status_text, sync_pick, text_table, uptime
 
 
 def test_log_text_masks_secret_assignments_and_url_passwords():
@@ -18,12 +17,12 @@ def test_log_text_masks_secret_assignments_and_url_passwords():
 
 def test_sync_pick_keeps_the_users_pick_and_never_invents_one():
     pick = w.Dropdown(options=["a", "b"], value=None)
-    _sync_pick(pick, ["a", "b", "c"])
+    sync_pick(pick, ["a", "b", "c"])
     assert pick.value is None  # ipywidgets alone would select "a"
     pick.value = "b"
-    _sync_pick(pick, ["0", "b", "c"])
+    sync_pick(pick, ["0", "b", "c"])
     assert pick.value == "b"
-    _sync_pick(pick, ["0", "c"])
+    sync_pick(pick, ["0", "c"])
     assert pick.value is None
 
 
