@@ -22,7 +22,12 @@ a container is one running thing made from the mould. One image, many containers
 First, load the extension.
 """),
     code("%load_ext dockermagic"),
-    md("Remove what an earlier, interrupted run of this notebook may have left (safe to run twice)."),
+    md("""
+Remove what an earlier, interrupted run of this notebook may have left (safe to run twice). This
+housekeeping cell talks to the engine through the Docker SDK for Python (`import docker`), the library
+dockermagic itself is built on. Every notebook in the pack starts and ends with a cell like it; you do
+not need to follow its details.
+"""),
     code("""
 import shutil
 import docker
@@ -44,7 +49,9 @@ same name and prints a one-line notice saying so.
 ## Running in the background: `-d`, `--name`, `ps`, `stop`
 
 `-d` (detach) starts the container and gives the notebook back at once; `--name` gives it a name you
-can use instead of its ID. `docker ps` ("process status") lists running containers;
+can use instead of its ID. In a terminal `docker run -d` prints the new container's ID; here the cell's
+result, `<Container: …>`, names it by the short form of that ID (hello-world's cell above ended the same
+way). `docker ps` ("process status") lists running containers;
 `docker container ls` is the same list under its newer name. The first column is the container ID.
 """),
     code('%docker run -d --name nb01-sleeper debian:bookworm sleep 300'),
@@ -55,7 +62,8 @@ can use instead of its ID. `docker ps` ("process status") lists running containe
 
 The container is an ordinary process of the host, but the kernel shows it its own world. `docker exec`
 runs a command inside a running container: its host name is its own (the UTS namespace), and its
-process list holds only its own processes — `sleep` is PID 1 in there (the PID namespace).
+process list holds only its own processes — `sleep` is PID 1 in there (the PID namespace). The cell's
+result, `<exec exit code 0>`, is the command's exit code: 0 means it succeeded.
 """),
     code("%docker exec nb01-sleeper hostname"),
     code("%docker exec nb01-sleeper sh -c 'ls -d /proc/[0-9]*'"),
@@ -69,6 +77,13 @@ wait to two seconds.
 """),
     code("ids = %docker ps -q --filter name=nb01-sleeper\nids"),
     code("%docker stop -t 2 {ids[0]}"),
+    md("""
+A stopped container is not gone. `docker ps` lists only running containers; `-a` (all) adds the
+stopped ones, here `nb01-hello`, which exited after its greeting, and `nb01-sleeper`. `docker rm NAME`
+deletes a stopped container, and `docker rm -f NAME` stops and deletes it in one go. We keep both for
+the self-check at the end; the tidy-up cell after it removes them.
+"""),
+    code("%docker ps -a --filter name=nb01-"),
     md("""
 ## `-v`: a host folder inside the container
 
@@ -91,6 +106,10 @@ to run instead of typing it. Interrupting the kernel (the stop button) detaches 
 running, and says how to stop it.
 """),
     code('%docker run -it --rm python:3.9-slim python -c "import platform; print(platform.python_version())"'),
+    md("""
+With the official `python:3.9-slim` image this prints a 3.9 version. A local stand-in prints the version
+of the Python it carries instead — the notice above the output names it.
+"""),
     md("## Self-check"),
     code("""
 names = {c.name: c.status for c in engine.containers.list(all=True, filters={"name": "nb01-"})}

@@ -59,6 +59,11 @@ The tutorial's command, with three changes for a notebook:
 
 `$(pwd)` becomes the notebook's folder, so the data lands in `notebooks/ny_taxi_postgres_data`
 (git ignores it).
+
+The command is long, so it uses the cell form: with `%%docker` on the first line, the rest of the cell
+holds docker commands, one per line, and a backslash at the end of a line continues it on the next, as
+in a terminal. The `-e` values and the image are the tutorial's; the stand-in notice (if you see one)
+says which Postgres actually runs.
 """),
     code(r"""
 %%docker
@@ -74,6 +79,8 @@ run -d --name nb02-postgres \
     md("""
 The container starts in a second, but on a first start Postgres creates its database files before it
 accepts connections. Wait for it — with a limit, so a broken start fails the cell instead of hanging.
+`psycopg2` is the Python driver that speaks Postgres' network protocol; the cell simply tries to connect
+through the published port, once a second, until it works.
 """),
     code("""
 import time
@@ -101,7 +108,9 @@ print("Postgres is ready on 127.0.0.1:5433")
     md("""
 ## Talking to it from Python
 
-SQLAlchemy needs a URL naming the driver: `postgresql+psycopg2://user:password@host:port/database`.
+pandas talks to SQL databases through **SQLAlchemy**, a Python toolkit that hides the differences
+between databases: `create_engine(URL)` returns an object (here `db`) that opens connections when
+needed, and pandas' `to_sql` / `read_sql` take it. The URL names the driver: `postgresql+psycopg2://user:password@host:port/database`.
 (A bare `postgresql://` makes recent SQLAlchemy look for a different driver.) pandas writes a small
 table and reads it back; `index=False` keeps pandas from adding its row numbers as a column.
 """),
@@ -118,7 +127,8 @@ pd.read_sql("SELECT * FROM nb02_zones ORDER BY zone_id", db)
 The same database from inside the container: `docker exec` runs a command in a running container,
 here `psql`, the Postgres command-line client that ships in the image. In a terminal you would write
 `docker exec -it nb02-postgres psql ...` and type queries; a notebook has no terminal, so pass the
-query with `-c` instead.
+query with `-c` instead. (From a terminal on your machine, with `psql` installed, the tutorial's
+`psql -h localhost -p 5433 -U root -d ny_taxi` reaches the same server through the published port.)
 """),
     code('%docker exec nb02-postgres psql -U root -d ny_taxi -c "SELECT count(*) FROM nb02_zones"'),
     md("""
@@ -126,6 +136,11 @@ query with `-c` instead.
 
 Stop and delete the container, then start a new one with the same command. Because the database files
 live in the host folder, the new container finds the table.
+
+First `db.dispose()` closes the connections SQLAlchemy keeps open, so the server can stop cleanly. Then
+`docker stop`, and `docker rm` (notebook 1) to delete the container. Careful: `-v` after `rm` is not the
+`-v` of `run`. It deletes the *anonymous volumes* Docker may have made for the container; a host folder
+mounted with `run -v` is never touched. A cell can mix Python and `%docker` lines like this.
 """),
     code("""
 db.dispose()
@@ -150,9 +165,10 @@ pd.read_sql("SELECT * FROM nb02_zones ORDER BY zone_id", db)
     md("""
 ## Compared with installing Postgres by hand
 
-By hand you would add a package repository, install a server version that must match what your
-colleagues use, run it as a system service, create a user and database, and later uninstall it and hunt
-for its leftovers. With the container, the version is the image tag, the settings are three `-e` flags,
+By hand you would install the server (say `brew install postgresql` or `apt install postgresql`, in a
+version that must match what your colleagues use), create its data folder with `initdb`, start it with
+`pg_ctl ... start`, create the database with `psql -c "CREATE DATABASE ny_taxi;"`, and later stop it,
+uninstall it and hunt for its leftovers. With the container, the version is the image tag, the settings are three `-e` flags,
 two projects can run different versions side by side on different host ports, and removing the
 container (plus the data folder) leaves nothing behind.
 """),
