@@ -112,3 +112,12 @@ def default_labels() -> dict[str, str]:
         if key and sep:
             labels[key] = value
     return labels
+
+
+def labels_with_defaults(items: list[str] | None) -> dict[str, str]:
+    """``default_labels()`` plus the user's ``--label KEY=VALUE`` strings (a bare KEY gets "")."""
+    labels = default_labels()
+    for item in items or []:
+        key, _, value = item.partition("=")
+        labels[key] = value
+    return labels

@@ -18,6 +18,7 @@ import yaml
 
 from . import containers
 from .errors import ComposeError
+from .secrets import mask_text
 
 Say = Callable[[str], None]
 PROJECT_LABEL = "com.docker.compose.project"
@@ -56,10 +57,13 @@ def check_yaml(text: str) -> dict:
 def write_project(text: str, *, project_dir: str, file: str = "docker-compose.yml") -> str:
     """Check and save the YAML in the project dir (so relative ``build:`` contexts resolve there)."""
     check_yaml(text)
-    os.makedirs(project_dir, exist_ok=True)
     path = os.path.join(project_dir, file)
-    with open(path, "w") as f:
-        f.write(text if text.endswith("\n") else text + "\n")
+    try:
+        os.makedirs(project_dir, exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise ComposeError(f"Could not save the compose file as {path}: {exc.strerror}.") from None
     return path
 
 
@@ -128,7 +132,8 @@ def run_compose(call: ComposeCall, *, cwd: str | None = None, say: Say = print) 
         raise ComposeError(f"Could not start Compose ({argv[0]}): {exc}.") from None
     try:
         for line in proc.stdout:
-            line = line.rstrip("\n")
+            # `config` prints the environment, and a failing service may echo it.
+            line = mask_text(line.rstrip("\n"))
             lines.append(line)
             say(line)
     except KeyboardInterrupt:  # `logs -f` runs until interrupted

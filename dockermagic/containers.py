@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .errors import CommandError, from_docker_error
+from .errors import from_docker_error
+from .grammar import parse_filters
 from .secrets import mask_url
 
 
@@ -83,12 +84,7 @@ def ps(*, client, all: bool = False, filters: list[str] | None = None, last: int
     Raises:
         CommandError: a filter is not ``key=value``.
     """
-    by_key: dict[str, list[str]] = {}
-    for f in filters or []:
-        key, eq, value = f.partition("=")
-        if not eq:
-            raise CommandError(f"The filter {f!r} must look like key=value.")
-        by_key.setdefault(key, []).append(value)
+    by_key = parse_filters(filters)
     try:
         raw = client.api.containers(all=all or last is not None, filters=by_key or None,
                                     limit=last if last is not None else -1)

@@ -43,7 +43,7 @@ def _ps(argv, ctx):
         raise CommandError(f"'docker ps' takes no arguments, got {' '.join(p.args)}.")
     if p.flags.get("watch"):
         return _lazy("widgets", "ContainersView", "docker ps --watch")(client=ctx.client, filters=p.flags.get("filter"))
-    last = int(p.flags["last"]) if "last" in p.flags else None
+    last = _int("ps -n", p.flags["last"]) if "last" in p.flags else None
     result = containers.ps(client=ctx.client, all=p.flags.get("all", False), filters=p.flags.get("filter"),
                            last=last)
     no_trunc = p.flags.get("no_trunc", False)

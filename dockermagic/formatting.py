@@ -98,4 +98,7 @@ def render(template: str, objects: list[dict]) -> Lines:
         tokens.append(("action", m.group(1)))
         pos = m.end()
     tokens.append(("text", template[pos:]))
+    if any(kind == "text" and "{{" in val for kind, val in tokens):
+        raise CommandError("The --format template has a {{ without its closing }}.")
+    _render(tokens, {})  # a bad template is refused even when there is nothing to format
     return Lines([_render(tokens, o)[0] for o in objects])

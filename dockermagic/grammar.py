@@ -116,6 +116,23 @@ PS_FLAGS = [
 ]
 
 
+def parse_filters(filters: list[str] | None) -> dict[str, list[str]]:
+    """``--filter key=value`` strings → the engine's filter dict (``label=a=b`` keeps ``a=b``).
+
+    Similar to how the docker CLI reads repeated ``--filter`` flags: one key may repeat.
+
+    Raises:
+        CommandError: a filter without ``=`` or with nothing after it.
+    """
+    out: dict[str, list[str]] = {}
+    for f in filters or []:
+        key, eq, value = f.partition("=")
+        if not eq or not value:
+            raise CommandError(f"The filter {f!r} must look like key=value.")
+        out.setdefault(key, []).append(value)
+    return out
+
+
 def parse_prune(command: str, argv: list[str]) -> list[str] | None:
     """Parse ``docker network|volume prune``; returns its ``--filter`` values.
 

@@ -26,6 +26,7 @@ import html
 import time
 from dataclasses import dataclass, field
 
+from dockermagic import nyctlc
 from dockermagic.copyjob import CopyJob, Progress, RejectedRow
 from dockermagic.errors import LoadError
 from dockermagic.loadsources import open_source
@@ -34,16 +35,6 @@ __all__ = [
     "LoadResult", "RejectedRow", "column_types", "guess_colour", "load_csv", "load_file", "load_parquet",
     "load_with_pandas", "load_zones",
 ]
-
-
-# Fallback types when dockermagic.nyctlc is unavailable; integer-like columns are NUMERIC here
-# so that both "1" and "1.0" load.
-_TIMESTAMP = {"tpep_pickup_datetime", "tpep_dropoff_datetime", "lpep_pickup_datetime", "lpep_dropoff_datetime"}
-_NUMERIC = {
-    "vendorid", "passenger_count", "trip_distance", "ratecodeid", "pulocationid", "dolocationid",
-    "payment_type", "fare_amount", "extra", "mta_tax", "tip_amount", "tolls_amount", "ehail_fee",
-    "improvement_surcharge", "total_amount", "congestion_surcharge", "trip_type", "airport_fee",
-}
 
 
 @dataclass
@@ -114,15 +105,6 @@ class LoadResult:
         return out + "".join(f"<br>{e(n)}" for n in self.notes)
 
 
-def column_type(name: str) -> str:
-    """Postgres type for a TLC column name when dockermagic.nyctlc is not there; else TEXT."""
-    if name in _TIMESTAMP:
-        return "TIMESTAMP"
-    if name.lower() in _NUMERIC:
-        return "NUMERIC"
-    return "TEXT"
-
-
 def guess_colour(columns) -> str | None:
     """Which NYC TLC file a header belongs to: yellow, green, fhv, fhvhv, zones, or None."""
     lower = {c.lower() for c in columns}
@@ -138,14 +120,7 @@ def column_types(columns, file_types: dict | None = None, types: dict | None = N
     """Postgres type of each column: ``types`` first, then the TLC schema, then the file's own."""
     file_types = file_types or {}
     colour = guess_colour(columns)
-    tlc = None
-    if colour:
-        try:
-            from dockermagic import nyctlc
-
-            tlc = nyctlc.schema(colour, columns)
-        except ImportError:
-            tlc = {c: column_type(c) for c in columns}
+    tlc = nyctlc.schema(colour, columns) if colour else None
     out = {}
     for c in columns:
         known = tlc.get(c, "TEXT") if tlc else "TEXT"
@@ -235,6 +210,7 @@ def load_file(
     conn, release, connect = _connection(conn_or_server)
     autocommit, conn.autocommit = conn.autocommit, False
     bar = Progress(source, progress, table)
+
     def new_job(cur):
         return CopyJob(cur, source, table, header, types, progress=bar, max_rejected=max_rejected, on_error=on_error)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from docker.types import IPAMConfig, IPAMPool
 
-from .client import default_labels
+from .client import labels_with_defaults
 from .errors import CommandError, from_docker_error
 from .formatting import Lines
-from .grammar import flag, parse, parse_prune
+from .grammar import flag, parse, parse_filters, parse_prune
 from .summary import network_row
 
 
@@ -44,12 +44,9 @@ def create(name: str, *, client, driver: str = "bridge", subnet=None, gateway=No
     ipam = None
     if subnet or gateway or ip_range:
         ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=subnet, gateway=gateway, iprange=ip_range)])
-    all_labels = dict(default_labels())
-    for item in labels or []:
-        k, _, v = item.partition("=")
-        all_labels[k] = v
     try:
-        return client.networks.create(name, driver=driver, ipam=ipam, internal=internal, labels=all_labels)
+        return client.networks.create(name, driver=driver, ipam=ipam, internal=internal,
+                                      labels=labels_with_defaults(labels))
     except Exception as exc:
         raise from_docker_error(exc, f"create network {name}") from None
 
@@ -63,7 +60,11 @@ def _get(name, client):
 
 def ls(*, client) -> NetworkList:
     """List networks. Similar to ``docker network ls``."""
-    return NetworkList([network_row(n) for n in client.api.networks()])
+    try:
+        raw = client.api.networks()
+    except Exception as exc:
+        raise from_docker_error(exc, "list networks") from None
+    return NetworkList([network_row(n) for n in raw])
 
 
 def inspect(names: list[str], *, client) -> NetworkList:
@@ -98,10 +99,9 @@ def rm(names: list[str], *, client):
 
 def prune(*, client, filters: list[str] | None = None) -> list[str]:
     """Remove networks no container uses, matching ``filters``. Similar to ``docker network prune -f``."""
-    from .volumes import label_filters
-
+    by_key = parse_filters(filters)
     try:
-        return client.api.prune_networks(filters=label_filters(filters) or None).get("NetworksDeleted") or []
+        return client.api.prune_networks(filters=by_key or None).get("NetworksDeleted") or []
     except Exception as exc:
         raise from_docker_error(exc, "prune networks") from None
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import docker
-
 import os
 from typing import Any, Callable
 
+import docker
+
 from . import imagekit
-from .client import default_labels
+from .client import default_labels, labels_with_defaults
 from .errors import CommandError, from_docker_error
 
 
@@ -218,10 +218,7 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     if network_alias:
         # Aliases live in the endpoint config of that one network (what the CLI sends too).
         extra["networking_config"] = {network: client.api.create_endpoint_config(aliases=network_alias)}
-    labels = dict(default_labels())
-    for item in label or []:
-        k, _, v = item.partition("=")
-        labels[k] = v
+    labels = labels_with_defaults(label)
     # The words are all understood; only now ask the engine for anything.
     imagekit.ensure_image(image, client=client)
     notice = imagekit.standin_notice(image, client=client)

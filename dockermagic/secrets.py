@@ -13,6 +13,9 @@ _URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]+):(?P
 
 # NAME=value, alone or after a flag: POSTGRES_PASSWORD=x, --env=TOKEN=x, -eTOKEN=x
 _ENV_ASSIGNMENT = re.compile(r"^(?P<prefix>--?[A-Za-z-]*=?|)(?P<name>[A-Za-z_][A-Za-z0-9_.]*)=")
+# Inside free text (logs, Compose output): NAME=value, and NAME: value (YAML/JSON) to the end of the line.
+_TEXT_ASSIGNMENT = re.compile(r"\b(?P<name>[A-Za-z_][A-Za-z0-9_.]*)=(?P<value>[^\s\"']+)")
+_TEXT_PAIR = re.compile(r"(?P<head>(?<![\w.-])[\"']?(?P<name>[A-Za-z_][\w.-]*)[\"']?:[ \t]+)(?P<value>\S[^\n]*)")
 
 
 def is_secret_name(name: str) -> bool:
@@ -54,6 +57,16 @@ def mask_argv(argv: Iterable[str]) -> list[str]:
         else:
             out.append(mask_url(arg))
     return out
+
+
+def mask_text(text: str) -> str:
+    """Mask secrets in output text: ``POSTGRES_PASSWORD=x``, a ``API_TOKEN: x`` line (what
+    ``docker compose config`` prints) and URL passwords."""
+    text = mask_url(text)
+    text = _TEXT_ASSIGNMENT.sub(lambda m: f"{m.group('name')}={MASK}" if is_secret_name(m.group("name"))
+                                else m.group(0), text)
+    return _TEXT_PAIR.sub(lambda m: f"{m.group('head')}{MASK}" if is_secret_name(m.group("name"))
+                          else m.group(0), text)
 
 
 def mask_inspect(data):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from .errors import from_docker_error
+from .errors import CommandError, from_docker_error
 from .tables import Table
 
 
@@ -75,8 +75,6 @@ def tag(source: str, target: str, *, client) -> str:
 
 def rmi(names: list[str], *, client, force: bool = False) -> list[str]:
     """Remove image names (tags), the image itself once untagged. Similar to ``docker rmi [-f]``."""
-    from .errors import CommandError
-
     if not names:
         raise CommandError("'docker rmi' needs at least one image.")
     for n in names:

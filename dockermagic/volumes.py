@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .client import default_labels
+from .client import labels_with_defaults
 from .errors import CommandError, from_docker_error
 from .formatting import Lines
-from .grammar import flag, parse, parse_prune
+from .grammar import flag, parse, parse_filters, parse_prune
 from .inspecting import InspectResult
 from .tables import Table
 
@@ -13,25 +13,17 @@ from .tables import Table
 def create(name: str | None = None, *, client, driver: str = "local", labels: list[str] | None = None,
            opts: list[str] | None = None):
     """Create a volume. Similar to ``docker volume create``; carries default_labels()."""
-    all_labels = dict(default_labels())
-    for item in labels or []:
-        k, _, v = item.partition("=")
-        all_labels[k] = v
     driver_opts = dict(o.partition("=")[::2] for o in opts or [])
     try:
-        return client.volumes.create(name, driver=driver, labels=all_labels, driver_opts=driver_opts or None)
+        return client.volumes.create(name, driver=driver, labels=labels_with_defaults(labels),
+                                     driver_opts=driver_opts or None)
     except Exception as exc:
         raise from_docker_error(exc, f"create volume {name or ''}".strip()) from None
 
 
 def ls(*, client, filters: list[str] | None = None) -> Table:
     """List volumes. Similar to ``docker volume ls [-f key=value]``."""
-    by_key: dict[str, list[str]] = {}
-    for f in filters or []:
-        k, eq, v = f.partition("=")
-        if not eq:
-            raise CommandError(f"The filter {f!r} must look like key=value.")
-        by_key.setdefault(k, []).append(v)
+    by_key = parse_filters(filters)
     try:
         vols = client.api.volumes(filters=by_key or None).get("Volumes") or []
     except Exception as exc:
@@ -65,25 +57,15 @@ def rm(names: list[str], *, client, force: bool = False) -> list[str]:
     return names
 
 
-def label_filters(filters: list[str] | None) -> dict[str, list[str]]:
-    """``--filter key=value`` strings → the engine's filter dict (``label=a=b`` keeps ``a=b``)."""
-    out: dict[str, list[str]] = {}
-    for f in filters or []:
-        k, eq, v = f.partition("=")
-        if not eq or not v:
-            raise CommandError(f"The filter {f!r} must look like key=value.")
-        out.setdefault(k, []).append(v)
-    return out
-
-
 def prune(*, client, filters: list[str] | None = None) -> list[str]:
     """Remove unused volumes matching ``filters``. Similar to ``docker volume prune -f [--filter]``.
 
     On engines before API 1.42 this removes named volumes too, as the CLI does there.
     Returns the names removed.
     """
+    by_key = parse_filters(filters)
     try:
-        return client.api.prune_volumes(filters=label_filters(filters) or None).get("VolumesDeleted") or []
+        return client.api.prune_volumes(filters=by_key or None).get("VolumesDeleted") or []
     except Exception as exc:
         raise from_docker_error(exc, "prune volumes") from None
 

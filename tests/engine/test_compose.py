@@ -61,6 +61,22 @@ def test_unknown_subcommand_is_a_usage_error(ip):
         ip.run_line_magic("compose", "upp -d")
 
 
+def test_config_output_masks_secrets(ip, tmp_path, capsys):
+    yml = ("services:\n  db:\n    image: postgres:13\n    environment:\n      - POSTGRES_USER=root\n"
+           "      - POSTGRES_PASSWORD=hunter2pw\n      - DATABASE_URL=postgresql://root:hunter2url@db/x\n")
+    ip.run_cell_magic("compose", f"-p dmmask --project-dir {tmp_path}", yml)
+    ip.run_line_magic("compose", "config")
+    out = capsys.readouterr().out
+    assert "POSTGRES_USER: root" in out and "POSTGRES_PASSWORD: ••••••" in out
+    assert "hunter2" not in out
+
+
+def test_unwritable_project_dir_is_a_usage_error(ip, tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(UsageError, match="Could not save the compose file"):
+        ip.run_cell_magic("compose", f"--project-dir {tmp_path / 'file' / 'sub'}", "services:\n  a:\n    image: x\n")
+
+
 def test_frontend_backend_db_up_and_down(ip, client, cleanup, tmp_path, images, port_5433, capsys):
     project = cleanup.name("dmcompose")
     for app in ("backend", "frontend"):

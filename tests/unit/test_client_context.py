@@ -56,3 +56,11 @@ def test_missing_context_is_one_sentence(home):
     (home / ".docker" / "config.json").write_text(json.dumps({"currentContext": "dm-gone"}))
     with pytest.raises(EngineUnavailable, match="'dm-gone'.*does not exist.*docker context use default"):
         connect(timeout=5)
+
+
+def test_user_labels_join_the_default_ones(monkeypatch):
+    from dockermagic.client import labels_with_defaults
+
+    monkeypatch.setenv("DOCKERMAGIC_LABELS", "org.dockermagic.test=run1")
+    assert labels_with_defaults(["role=web", "tier"]) == {
+        "org.dockermagic.created-by": "dockermagic", "org.dockermagic.test": "run1", "role": "web", "tier": ""}

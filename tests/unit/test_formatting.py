@@ -23,3 +23,10 @@ def test_bad_templates_are_command_errors():
     for bad in ("{{if .X}}", "{{range .X}}", "{{end}}"):
         with pytest.raises(CommandError):
             render(bad, [OBJ])
+
+
+def test_a_bad_template_is_refused_even_with_nothing_to_format():
+    for template, msg in [("{{.Names", "closing"), ("{{if .X}}y{{end}}", "not supported"),
+                          ("{{range .X}}", "without {{end}}")]:
+        with pytest.raises(CommandError, match=msg):
+            render(template, [])

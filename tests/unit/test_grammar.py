@@ -4,7 +4,7 @@ import re
 import pytest
 
 from dockermagic.errors import CommandError
-from dockermagic.grammar import PS_FLAGS, RUN_FLAGS, parse
+from dockermagic.grammar import PS_FLAGS, RUN_FLAGS, parse, parse_filters
 
 
 def run(*argv):
@@ -152,3 +152,11 @@ def test_env_file(tmp_path, monkeypatch):
     assert read_env_files(["a.env"], cwd=str(tmp_path)) == ["A=1", "FROM_HOST=h", "B=x=y"]
     with pytest.raises(CommandError, match="nope.env"):
         read_env_files(["nope.env"], cwd=str(tmp_path))
+
+
+def test_filters_as_the_engine_takes_them():
+    assert parse_filters(["label=a=b", "name=db", "label=c"]) == {"label": ["a=b", "c"], "name": ["db"]}
+    assert parse_filters(None) == {}
+    for bad in ("oops", "name="):
+        with pytest.raises(CommandError, match="key=value"):
+            parse_filters([bad])

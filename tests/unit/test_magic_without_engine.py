@@ -50,7 +50,9 @@ def test_bad_input_is_a_command_error_before_any_engine_call():
 
     for line, msg in [("ps --bogus", "--bogus"), ("run", "needs an image"), ("stats web", "--no-stream"),
                       ("top", "ps OPTIONS"), ("logs", "exactly one"), ("stop -t soon web", "whole number"),
-                      ("ps\nimages", "one command"), ("container prune", "'docker container prune'"), ("network prune", "-f"), ("run -v a:b:c:d img", "src:dst")]:
+                      ("ps\nimages", "one command"), ("container prune", "'docker container prune'"), ("network prune", "-f"), ("run -v a:b:c:d img", "src:dst"),
+                      ("ps -n many", "whole number"), ("ps --filter oops", "key=value"),
+                      ("volume prune -f --filter label=", "key=value")]:
         with pytest.raises(CommandError, match=msg):
             run_command(line, client=NoEngine())
     with pytest.raises(CommandError, match="not supported"):
