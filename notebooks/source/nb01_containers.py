@@ -82,6 +82,9 @@ A stopped container is not gone. `docker ps` lists only running containers; `-a`
 stopped ones, here `nb01-hello`, which exited after its greeting, and `nb01-sleeper`. `docker rm NAME`
 deletes a stopped container, and `docker rm -f NAME` stops and deletes it in one go. We keep both for
 the self-check at the end; the tidy-up cell after it removes them.
+
+The status column carries each container's exit code: `Exited (0)` for hello-world, which finished
+normally, and `Exited (137)` for the sleeper, which was killed (SIGKILL) after the two-second wait.
 """),
     code("%docker ps -a --filter name=nb01-"),
     md("""
