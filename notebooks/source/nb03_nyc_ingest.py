@@ -8,7 +8,8 @@ CELLS = [
     md("""
 # 3. NYC taxi trips into Postgres
 
-Notebook 2 started Postgres in a container on host port 5433. Now we fill it with real data: New York
+Notebook 2 ran Postgres in a container on host port 5433. Here we start one the same way (and remove it
+at the end) and fill it with real data: New York
 City taxi trips, published month by month by the Taxi & Limousine Commission (TLC), and the lookup table
 that names the taxi zones. We load the same file two ways and time them:
 
@@ -22,8 +23,14 @@ Then a few questions to the data in SQL.
     md("""
 ## A clean start
 
-Remove what an earlier, interrupted run of this notebook may have left: its Postgres container (the
-database files are in the container's volume, removed with it).
+Remove what an earlier, interrupted run of this notebook may have left: its Postgres container. This
+time the database files are not in a host folder: they are in an *anonymous volume*, a storage area
+Docker creates and manages for the container (the `postgres` image asks for one for its data
+directory). Removing the container with its volumes — `docker rm -f -v` in a terminal, `v=True` here —
+deletes them too.
+
+`get_client()` hands out the Docker SDK client that the `%docker` magics use, and the other imports are
+dockermagic's Python functions for this notebook; each is explained where it is first used.
 """),
     code("""
 import os
@@ -48,7 +55,8 @@ print("Clean start.")
 Notebook 2 did it step by step: `docker run -d … -p 127.0.0.1:5433:5432 postgres:13`, then waiting until
 the server accepts a connection. `start_postgres` does the same in one call: it starts the container
 (or reuses one of that name with the same settings), waits until Postgres really answers, and returns
-an object that knows the connection URL. The password is masked whenever the object is shown.
+an object that knows the connection URL. The password is masked whenever the object is shown. Without
+a `volume=` argument, the data goes into the anonymous volume described above.
 """),
     code("""
 pg = start_postgres("nb03-postgres", user="root", password="root", db="ny_taxi", port=5433)
@@ -232,15 +240,21 @@ if GREEN:
     md("""
 ## Asking the data questions
 
-[JupySQL](https://jupysql.ploomber.io) adds `%sql` / `%%sql` to run SQL straight from a cell. Connect
-it to the same SQLAlchemy engine (it hides the password when it shows the URL):
+[JupySQL](https://jupysql.ploomber.io) adds `%sql` / `%%sql` to run SQL straight from a cell: `%load_ext
+sql` loads it (as `%load_ext dockermagic` loaded ours), `displaylimit` caps how many rows a result shows,
+and `%sql db --alias nyc` connects it to the same SQLAlchemy engine `db`, under the short name `nyc`.
+While loading, JupySQL prints a few tips about its optional configuration file; you can ignore them.
+Each query then says which connection it used and how many rows came back.
 """),
     code("""
 %load_ext sql
 %config SqlMagic.displaylimit = 10
 %sql db --alias nyc
 """),
-    md("Trips per pickup day (the sample covers the first days of January 2021):"),
+    md("""
+Trips per pickup day. The sample is the first 22,792 trips of the January 2021 file, so nearly all are
+from 1 January; the few dated 31 December or 2 January are in the real file too (real data is messy):
+"""),
     code("""
 %%sql
 SELECT date(tpep_pickup_datetime) AS day, count(*) AS trips, round(avg(total_amount), 2) AS avg_total
@@ -248,7 +262,10 @@ FROM yellow_taxi_trips
 GROUP BY 1
 ORDER BY 1
 """),
-    md("How people paid (payment type 1 is a card, 2 cash), and what they tipped — cash tips are not recorded:"),
+    md("""
+How people paid (payment type 1 is a card, 2 cash, 3 no charge, 4 a dispute), and what they tipped —
+cash tips are not recorded:
+"""),
     code("""
 %%sql
 SELECT payment_type, count(*) AS trips, round(avg(tip_amount), 2) AS avg_tip
