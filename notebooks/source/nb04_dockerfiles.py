@@ -93,6 +93,8 @@ the previous cell's result, picks it up). Read it from the top:
   command in it (the output you see is pip's), and **`Removing intermediate container`** deletes it.
 * **`---> 4b5c…`** — each step's result is saved as a *layer*, with an ID; the image is the stack of layers.
 * **`---> Using cache`** — the step and everything it depends on are unchanged, so the saved layer is reused.
+  If this image was built before (say, on a second run of this notebook), most steps say this, and you
+  see no `Running in` lines: see *the build cache* below.
 """),
     code("""
 backend_build = _
@@ -219,8 +221,9 @@ print(page)
 
 A failing step stops the build and raises an error naming the step, its instruction and the last lines
 it printed; in a notebook, "Run All" stops there. The temporary container of the failed step is removed.
-Here the image has no `flask` installed, so importing it fails at step 2 (the error is caught so that
-this notebook can go on):
+Here the image has no `flask` installed, so importing it fails at step 2. To catch the error so that
+this notebook can go on, the cell calls `build_from_text`, the plain Python function behind
+`%%dockerfile`, inside `try`/`except`; `BuildFailed` is the error it raises:
 """),
     code("""
 import tempfile
