@@ -18,7 +18,9 @@ every time. **Docker Compose** writes all of it down once, in a YAML file, and s
 with one command.
 
 Here the cell magic `%%compose` holds the YAML file, and `%compose …` runs the same commands as
-`docker compose …` in a terminal (it drives the real Compose tool).
+`docker compose …` in a terminal (it drives the real Compose tool). The tutorial writes
+`docker-compose`, with a hyphen: that is the older, separate program; today Compose is part of the
+`docker` command, and the subcommands (`up --build`, `down`, …) are the same.
 """),
     code("%load_ext dockermagic"),
     md("""
@@ -69,6 +71,8 @@ One entry per **service** under `services:`; each becomes a container.
   instead of a folder of this machine (the tutorial's `./ny_taxi_postgres_data` form works too). The
   top-level `volumes:` declares it, and removing the project with `down -v` removes it as well.
 
+Besides `services:` and `volumes:`, a compose file can declare `networks:`, `configs:` and `secrets:` at
+the top level; this project needs none of them (Compose makes a network for it on its own, see below).
 The tutorial's file starts with `version: "3.8"`; current Compose ignores that line, so ours leaves
 it out. `-p nb05` names the project (by default it is the folder's name); `--project-dir apps` saves the
 file as `apps/docker-compose.yml`, next to the `frontend` and `backend` folders that `build:` refers to.
@@ -86,6 +90,12 @@ Compose understands it, with every default filled in and relative paths made abs
 notebook 4). In a terminal, `docker compose up --build` then stays attached and prints every container's
 log until you press Ctrl-C. In a notebook, `-d` (detach) starts the project in the background and gives
 the cell back, as `docker run -d` does.
+
+Compose builds with **BuildKit**, Docker's newer builder, so its build output looks different from
+notebook 4's: each task gets a number (`#7 [backend 4/5] RUN pip install …`), independent steps run in
+parallel and may print out of order, and a reused layer says `CACHED` instead of `Using cache`. After the
+builds come the project's network, its volume and its containers, in `depends_on` order. (If the output
+starts with a `level=warning` line about `COMPOSE_BAKE`, it only concerns which builder Compose picks.)
 """),
     code("%compose up --build -d"),
     code("%compose ps"),
@@ -163,8 +173,9 @@ pd.read_sql("SELECT count(*) AS trips FROM yellow_taxi_data", db)
     md("""
 `logs` shows what the services printed (all of them, or the ones you name). `logs -f` would keep
 following new lines until you interrupt the cell with the stop button. If one of the first `/health`
-requests came before Postgres was ready, the backend's log shows the error it got: the `depends_on`
-point from above, seen in practice.
+requests came before Postgres was ready, the backend's log shows a `database not reachable` warning and
+a `503` answer (our `wait_http` simply asked again): the `depends_on` point from above, seen in practice.
+Flask's own warning about its "development server" is expected in a tutorial app.
 """),
     code("%compose logs backend"),
     md("## Self-check"),

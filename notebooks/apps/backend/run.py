@@ -16,6 +16,15 @@ def query(sql):
         return cur.fetchone()[0]
 
 
+@app.errorhandler(psycopg2.OperationalError)
+def database_unreachable(exc):
+    # Right after `compose up` the database may not accept connections yet: say so in one log
+    # line and a 503 (callers retry) instead of a traceback per request.
+    reason = str(exc).strip().splitlines()[0]
+    app.logger.warning("database not reachable: %s", reason)
+    return jsonify(status="database not reachable", error=reason), 503
+
+
 @app.get("/")
 def hello():
     return jsonify(service="backend", message="Hello from Flask")
