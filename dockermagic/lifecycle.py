@@ -6,6 +6,7 @@ from typing import Callable
 
 from .errors import CommandError, from_docker_error
 from .formatting import Lines
+from .secrets import mask_text
 
 
 def _get(name: str, client):
@@ -125,13 +126,14 @@ def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False
         kw["since"] = parse_since(since)
     try:
         if not follow:
-            text = c.logs(**kw).decode(errors="replace").rstrip("\n")
+            # Masked like every display: a container may print its own environment.
+            text = mask_text(c.logs(**kw).decode(errors="replace").rstrip("\n"))
             return LogsResult(name, text.split("\n") if text else [], timestamps=timestamps)
         shown: list[str] = []
         stream = c.logs(stream=True, follow=True, **kw)
         try:
             for chunk in stream:
-                for line in chunk.decode(errors="replace").rstrip("\n").split("\n"):
+                for line in mask_text(chunk.decode(errors="replace").rstrip("\n")).split("\n"):
                     shown.append(line)
                     say(line)
         except KeyboardInterrupt:
@@ -183,7 +185,7 @@ def exec_(name: str, command: list[str], *, client, env: list[str] | None = None
             for chunk in api.exec_start(ex["Id"], stream=True):
                 pending += chunk.decode(errors="replace")
                 *lines, pending = pending.split("\n")
-                for line in lines:
+                for line in map(mask_text, lines):
                     shown.append(line)
                     say(line)
         except KeyboardInterrupt:
@@ -192,8 +194,8 @@ def exec_(name: str, command: list[str], *, client, env: list[str] | None = None
                 f"%docker restart {name} ends it.")
             return ExecResult(None, "\n".join(shown))
         if pending:
-            shown.append(pending)
-            say(pending)
+            shown.append(mask_text(pending))
+            say(shown[-1])
         code = api.exec_inspect(ex["Id"])["ExitCode"]
     except Exception as exc:
         raise from_docker_error(exc, f"exec in {name}") from None

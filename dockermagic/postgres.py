@@ -19,7 +19,7 @@ import docker
 from dockermagic import imagekit
 from dockermagic.client import default_labels, get_client
 from dockermagic.errors import PostgresError, from_docker_error
-from dockermagic.secrets import mask_url
+from dockermagic.secrets import mask_text, mask_url
 
 PGDATA = "/var/lib/postgresql/data"
 
@@ -132,7 +132,7 @@ def _settings_of(attrs: dict) -> dict:
 
 def _container_logs(container, n: int = 10) -> str:
     try:
-        return container.logs(tail=n).decode(errors="replace").strip()
+        return mask_text(container.logs(tail=n).decode(errors="replace").strip())
     except docker.errors.APIError:
         return "(no logs)"
 

@@ -10,6 +10,7 @@ import docker
 from . import imagekit
 from .client import default_labels, labels_with_defaults
 from .errors import CommandError, from_docker_error
+from .secrets import mask_text
 
 
 def _port_range(text: str, spec: str) -> list[int]:
@@ -238,7 +239,7 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
         try:
             stream = container.logs(stream=True, follow=True)
             for chunk in stream:
-                say(chunk.decode(errors="replace").rstrip("\n"))
+                say(mask_text(chunk.decode(errors="replace").rstrip("\n")))
             # The log stream can end a moment before the engine records the exit; like the
             # CLI, return only once the container has really stopped (with --rm: is removed).
             try:

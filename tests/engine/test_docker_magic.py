@@ -188,6 +188,19 @@ def test_exec_streams_output_and_returns_exit_code(ip, client, cleanup, images, 
         ip.run_line_magic("docker", f"exec {name}")
 
 
+def test_output_of_run_logs_and_exec_masks_secrets(ip, cleanup, images, capsys):
+    name = cleanup.name("dm-mask")
+    ip.run_line_magic("docker", f"run --name {name} -e API_TOKEN=tok123 -e PLAIN=visible debian:bookworm env")
+    cleanup.container(name)
+    ip.run_line_magic("docker", f"run -d --name {name}-up -e API_TOKEN=tok123 debian:bookworm sleep 60")
+    cleanup.container(f"{name}-up")
+    logs = ip.run_line_magic("docker", f"logs {name}")
+    execd = ip.run_line_magic("docker", f"exec {name}-up env")
+    shown = capsys.readouterr().out + logs.text + execd.output
+    assert "API_TOKEN=••••••" in shown and "PLAIN=visible" in shown
+    assert "tok123" not in shown
+
+
 def test_inspect_masks_secrets_for_every_kind(ip, client, cleanup, images):
     name = cleanup.name("dm-insp")
     ip.run_line_magic("docker", f"run -d --name {name} -e POSTGRES_PASSWORD=s3cr3tvalue -e PLAIN=visible "
