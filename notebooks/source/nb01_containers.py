@@ -53,6 +53,8 @@ can use instead of its ID. In a terminal `docker run -d` prints the new containe
 result, `<Container: …>`, names it by the short form of that ID (hello-world's cell above ended the same
 way). `docker ps` ("process status") lists running containers;
 `docker container ls` is the same list under its newer name. The first column is the container ID.
+dockermagic's table also shows each container's network and address (the last two columns); notebook 6
+explains them.
 """),
     code('%docker run -d --name nb01-sleeper debian:bookworm sleep 300'),
     code("%docker ps"),
