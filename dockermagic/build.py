@@ -23,8 +23,8 @@ from .errors import BuildFailed, CommandError, from_docker_error
 Say = Callable[[str], None]
 LARGE_CONTEXT = 100 * 1024 * 1024
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
-# Engine bookkeeping lines, not the output of the step's command.
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # the engine colours a RUN step's stderr red
+# Engine bookkeeping lines, not the output of the step's command.
 _ENGINE_LINE = re.compile(r"^\s*(---> |Removing intermediate container|Successfully (built|tagged))")
 
 

@@ -5,7 +5,7 @@
     ├── ImageKitError                an image could be neither found, pulled nor built as a stand-in
     ├── CommandError                 a docker command was given wrong or unsupported arguments
     ├── BuildFailed                  an image build stopped at a step (number, instruction, last output)
-    ├── ComposeError                 the Compose tool is missing, the YAML is invalid, or Compose exited non-zero
+    ├── ComposeError                 the Compose tool is missing, the YAML is invalid or cannot be saved, or Compose exited non-zero
     ├── PostgresError                a Postgres container could not be started, reused or reached
     ├── LoadError                    a file could not be loaded into Postgres
     ├── DatasetError                 a NYC TLC colour or month that has no published file

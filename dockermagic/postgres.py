@@ -19,6 +19,7 @@ import docker
 from dockermagic import imagekit
 from dockermagic.client import default_labels, get_client
 from dockermagic.errors import PostgresError, from_docker_error
+from dockermagic.running import image_volume_mounts
 from dockermagic.secrets import mask_text, mask_url
 
 PGDATA = "/var/lib/postgresql/data"
@@ -224,6 +225,7 @@ def start_postgres(
         raise _port_taken_error(client, port)
     imagekit.ensure_image(image, client=client, say=lambda line: None)
     volumes = {volume: {"bind": PGDATA, "mode": "rw"}} if volume else None
+    mounts = image_volume_mounts(image, [PGDATA] if volume else [], client=client)
     if volume and not volume.startswith("/"):
         # A named volume we create carries our labels, so cleanup can find it.
         try:
@@ -238,6 +240,7 @@ def start_postgres(
             environment={"POSTGRES_USER": user, "POSTGRES_PASSWORD": password, "POSTGRES_DB": db},
             ports={"5432/tcp": ("127.0.0.1", port)},
             volumes=volumes,
+            mounts=mounts,
             labels=default_labels(),
         )
     except docker.errors.APIError as exc:

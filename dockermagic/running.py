@@ -109,6 +109,22 @@ def anonymous_volumes(specs: list[str]):
     return [Mount(s, None, type="volume", labels=default_labels()) for s in specs if ":" not in s and s.startswith("/")]
 
 
+def image_volume_mounts(image: str, taken, *, client) -> list:
+    """The image's ``VOLUME`` paths that no ``-v``/``--mount`` covers, as labelled anonymous volumes.
+
+    Left to itself the engine makes these volumes without labels, so cleaning up by
+    default_labels() would never find them.
+    """
+    from docker.types import Mount
+
+    try:
+        paths = (client.api.inspect_image(image).get("Config") or {}).get("Volumes") or {}
+    except docker.errors.DockerException:
+        return []  # the run itself will say what is wrong with the image
+    covered = {str(t).rstrip("/") for t in taken}
+    return [Mount(p, None, type="volume", labels=default_labels()) for p in paths if p.rstrip("/") not in covered]
+
+
 def ensure_volumes(names: list[str], *, client) -> list[str]:
     """Create the named volumes that do not exist yet, with default_labels(), as ``docker run``
     would (but labelled, so whoever cleans up by label finds them). Returns the names created."""
@@ -204,8 +220,6 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
         raise CommandError("'docker run --network-alias' needs --network (a user-defined network).")
     extra = {}
     mounts = [parse_mount(m, cwd=cwd) for m in mount or []] + anonymous_volumes(volume or [])
-    if mounts:
-        extra["mounts"] = mounts
     binds = bind_volumes(volume or [], cwd=cwd)
     ports = publish_ports(publish or [])
     if restart:
@@ -226,6 +240,10 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     if notice:
         say(notice)
     ensure_volumes(volume_names(volume or [], mounts), client=client)
+    taken = [m["Target"] for m in mounts] + [b["bind"] for b in binds.values()]
+    mounts += image_volume_mounts(image, taken, client=client)
+    if mounts:
+        extra["mounts"] = mounts
     try:
         container = client.containers.run(
             image, command or None, detach=True, name=name, environment=environment,

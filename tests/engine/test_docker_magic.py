@@ -201,6 +201,21 @@ def test_output_of_run_logs_and_exec_masks_secrets(ip, cleanup, images, capsys):
     assert "tok123" not in shown
 
 
+def test_volumes_an_image_declares_carry_the_labels(ip, client, cleanup, images, tmp_path):
+    import io
+
+    tag = cleanup.image(cleanup.name("dm-volimg") + ":1")
+    client.images.build(fileobj=io.BytesIO(b"FROM debian:bookworm\nVOLUME /data /cache\n"), tag=tag,
+                        labels=cleanup.labels, rm=True)
+    name = cleanup.name("dm-vol")
+    ip.run_line_magic("docker", f"run -d --name {name} -v {tmp_path}:/data {tag} sleep 60")
+    mounts = {m["Destination"]: m for m in client.api.inspect_container(name)["Mounts"]}
+    assert mounts["/data"]["Type"] == "bind"  # -v covers /data: no volume made for it
+    cache = client.volumes.get(mounts["/cache"]["Name"])
+    assert cache.attrs["Labels"]["org.dockermagic.created-by"] == "dockermagic"
+    client.api.remove_container(name, force=True, v=True)
+
+
 def test_inspect_masks_secrets_for_every_kind(ip, client, cleanup, images):
     name = cleanup.name("dm-insp")
     ip.run_line_magic("docker", f"run -d --name {name} -e POSTGRES_PASSWORD=s3cr3tvalue -e PLAIN=visible "

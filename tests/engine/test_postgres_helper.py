@@ -30,6 +30,8 @@ def test_start_connect_reuse_and_masked_repr(client, pg, port_5433):
     container = client.containers.get(pg.name)
     assert container.labels.get("org.dockermagic.created-by") == "dockermagic"
     assert container.attrs["HostConfig"]["PortBindings"]["5432/tcp"][0]["HostIp"] == "127.0.0.1"
+    [data] = [m for m in container.attrs["Mounts"] if m["Destination"] == "/var/lib/postgresql/data"]
+    assert client.volumes.get(data["Name"]).attrs["Labels"]["org.dockermagic.created-by"] == "dockermagic"
 
     pg.stop()
     again = start_postgres(pg.name, port=port_5433, client=client, password="s3cret-pw")
