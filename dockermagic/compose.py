@@ -123,11 +123,10 @@ def run_compose(call: ComposeCall, *, cwd: str | None = None, say: Say = print) 
     argv = call.argv(compose_tool())
     lines: list[str] = []
     try:
-        # Compose v2 wants buildx for "Bake" builds and warns on every build without it; its own
-        # builder works on this engine, so ask for that unless the user chose otherwise.
-        env = {"COMPOSE_BAKE": "false", **os.environ}
+        # No COMPOSE_BAKE=false here: Compose 2.40 calls it deprecated and warns about it; without
+        # buildx it falls back to its own builder after one warning line, which is what we want.
         proc = subprocess.Popen(argv, cwd=cwd or os.getcwd(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, errors="replace", env=env)
+                                stderr=subprocess.STDOUT, text=True, errors="replace")
     except OSError as exc:
         raise ComposeError(f"Could not start Compose ({argv[0]}): {exc}.") from None
     try:

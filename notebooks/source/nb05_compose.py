@@ -95,7 +95,8 @@ Compose builds with **BuildKit**, Docker's newer builder, so its build output lo
 notebook 4's: each task gets a number (`#7 [backend 4/5] RUN pip install …`), independent steps run in
 parallel and may print out of order, and a reused layer says `CACHED` instead of `Using cache`. After the
 builds come the project's network, its volume and its containers, in `depends_on` order. (If the output
-starts with a `level=warning` line about `COMPOSE_BAKE`, it only concerns which builder Compose picks.)
+starts with a `level=warning` line saying Compose "is configured to build using Bake, but buildx isn't
+installed", it only means Compose uses its built-in builder instead of the `buildx` plugin.)
 """),
     code("%compose up --build -d"),
     code("%compose ps"),
