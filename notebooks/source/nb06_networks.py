@@ -49,13 +49,41 @@ can anything outside the host. To let the outside in, `-p HOST_PORT:CONTAINER_PO
 Docker to forward a port of the host to the container — and `-p 127.0.0.1:...` limits that to this
 machine.
 
+Try it with a web server. `-p 127.0.0.1::80` leaves the host port empty, so Docker picks a free one;
+`docker port` tells which.
+"""),
+    code("%docker run -d --name nb06-web -p 127.0.0.1::80 nginx:stable-alpine"),
+    code("""
+ports = %docker port nb06-web
+ports
+"""),
+    md("The notebook runs on the host, so it can fetch the page through the published port:"),
+    code("""
+import time
+import urllib.request
+
+host_port = ports[0].split(" -> ")[1]  # "80/tcp -> 127.0.0.1:NNNNN"
+for attempt in range(50):  # the server needs a moment to start
+    try:
+        with urllib.request.urlopen(f"http://{host_port}/", timeout=2) as response:
+            print(response.status, response.read().decode()[:120])
+        break
+    except OSError:
+        time.sleep(0.1)
+"""),
+    md("""
 ## A user-defined bridge
 
 Your own bridge network can have a subnet and gateway you choose. Its big advantage: containers on it
 find each other **by name** — Docker runs a small DNS server for user-defined networks. The default
 bridge does not do that.
 """),
-    code("%docker network create --subnet 192.168.100.0/24 --gateway 192.168.100.1 nb06-user-defined-bridge"),
+    md("""
+`--driver bridge` asks for the same kind of network as the default one (`bridge` is also the default
+driver, so it could be left out). The result is the new network object — `<Network: ID>` shows the
+start of its ID.
+"""),
+    code("%docker network create --driver bridge --subnet 192.168.100.0/24 --gateway 192.168.100.1 nb06-user-defined-bridge"),
     md("`--network` starts a container directly on it."),
     code("""
 %%docker
@@ -80,7 +108,10 @@ net_view
     code("%docker exec nb06-c getent hosts nb06-b"),
     md("`nb06-a`, on the default bridge, cannot: no output, exit code 2 (not found)."),
     code("%docker exec nb06-a getent hosts nb06-b"),
-    md("`network connect` plugs a running container into another network; `nb06-a` gets a second interface and can now resolve `nb06-b`."),
+    md("""
+`network connect` plugs a running container into another network; `nb06-a` gets a second interface and
+can now resolve `nb06-b`. Like the CLI, `network connect` prints nothing when it works.
+"""),
     code("%docker network connect nb06-user-defined-bridge nb06-a"),
     code("%docker exec nb06-a getent hosts nb06-b"),
     code("%docker network ls"),
@@ -113,6 +144,8 @@ while time.monotonic() < deadline and not any(
     time.sleep(0.1)
 shown = {c["name"]: c["ipv4"] for n in net_view.networks() if n["name"] == NET for c in n["containers"]}
 assert shown == attached, f"The network view shows {shown}, the engine says {attached}"
+web = engine.containers.get("nb06-web")
+assert web.ports.get("80/tcp"), "nb06-web publishes no port: run the cell with -p 127.0.0.1::80."
 print("Self-check passed:", attached)
 """),
     md("## Tidy up"),
