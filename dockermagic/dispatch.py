@@ -215,8 +215,11 @@ ROUTES: dict[str, Callable] = {
     "rmi": _names("rmi", [flag("force", "-f", "--force")], system.rmi), "pull": _pull, "image pull": _pull,
     "network": _network, "volume": lambda argv, ctx: volumes.volume_command(argv, client=ctx.client),
     "version": _bare("version", system.version), "info": _bare("info", system.info),
-    "build": lambda argv, ctx: _lazy("build", "build_command", "docker build")(argv, client=ctx.client, cwd=ctx.cwd),
-    "compose": lambda argv, ctx: _lazy("compose", "compose_command", "docker compose")(argv, cwd=ctx.cwd),
+    "build": lambda argv, ctx: _lazy("build", "build_command", "docker build")(argv, client=ctx.client, cwd=ctx.cwd,
+                                                                                 say=ctx.out),
+    # ctx.given, not ctx.client: only `compose ps` asks the engine, and then the caller's client.
+    "compose": lambda argv, ctx: _lazy("compose", "compose_command", "docker compose")(argv, cwd=ctx.cwd,
+                                                                                       client=ctx.given, say=ctx.out),
     "dashboard": lambda argv, ctx: _lazy("widgets", "Dashboard", "docker dashboard")(client=ctx.client),
 }
 for _sub in ("rm", "start", "restart", "kill", "logs", "exec", "port", "top", "stats"):

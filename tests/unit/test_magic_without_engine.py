@@ -64,6 +64,18 @@ def test_bad_input_is_a_command_error_before_any_engine_call():
         run_cell("\n# nothing\n", client=NoEngine())
 
 
+def test_compose_ps_uses_the_client_it_is_given(tmp_path):
+    from dockermagic.dispatch import run_command
+    from dockermagic.errors import DockerMagicError
+
+    class Given:
+        def __getattr__(self, name):
+            raise RuntimeError("the given client was asked")
+
+    with pytest.raises(DockerMagicError, match="the given client was asked"):
+        run_command("compose -p dmq ps", client=Given(), cwd=str(tmp_path))
+
+
 def test_cell_magic_refuses_words_on_its_first_line(ip):
     with pytest.raises(UsageError, match="first line"):
         ip.run_cell_magic("docker", "ps", "ps\n")
