@@ -23,6 +23,7 @@ Similar to ``zcat FILE | psql -c "\\copy TABLE FROM STDIN WITH (FORMAT csv, HEAD
 from __future__ import annotations
 
 import html
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -308,13 +309,15 @@ def load_with_pandas(path, table: str, engine, *, chunksize: int = 100_000, if_e
         engine: a SQLAlchemy engine, a URL, or a :class:`~dockermagic.postgres.PostgresServer`.
     """
     import pandas as pd
+    import sqlalchemy.exc
 
     if hasattr(engine, "engine") and callable(engine.engine):
         engine = engine.engine()
     elif isinstance(engine, str):
         from sqlalchemy import create_engine
 
-        engine = create_engine(engine)
+        # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3, which dockermagic does not install.
+        engine = create_engine(re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg2://", engine))
     source = open_source(path)
     header = source.header()
     stamps = [c for c, t in column_types(header, source.arrow_types()).items() if t.startswith("TIMESTAMP")]
@@ -340,6 +343,10 @@ def load_with_pandas(path, table: str, engine, *, chunksize: int = 100_000, if_e
             rows += len(df)
             if bar is not None:
                 bar.update(len(df))
+    except sqlalchemy.exc.OperationalError as exc:
+        why = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise LoadError(f"Postgres stopped the pandas load of {source.path.name} into {table} after {rows:,} rows "
+                        f"({why}); the chunks before stay committed.") from None
     finally:
         if bar is not None:
             bar.close()

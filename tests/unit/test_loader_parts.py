@@ -137,3 +137,15 @@ def test_parallel_pieces_end_on_record_boundaries_and_keep_every_byte(tmp_path, 
         got.append(item)
     assert b"".join(got).decode() == "".join(rows) and len(got) > 20
     assert pieces.get_nowait() is parallelcopy._END and pieces.empty(), "one end marker per stream"
+
+
+def test_pandas_load_takes_a_bare_postgresql_url_and_says_what_failed(tmp_path):
+    from dockermagic.loader import load_with_pandas
+
+    # SQLAlchemy 2.1 would pick psycopg 3 for postgresql:// (not installed): the real problem must be what is said.
+    with pytest.raises(LoadError, match="no file"):
+        load_with_pandas(tmp_path / "missing.csv", "t", "postgresql://root:pw@127.0.0.1:1/x", progress=False)
+    zones = tmp_path / "taxi_zones.csv"
+    zones.write_text("LocationID,Borough,Zone,service_zone\n1,EWR,Newark Airport,EWR\n")
+    with pytest.raises(LoadError, match=r"pandas load of taxi_zones.csv into t after 0 rows \(connection"):
+        load_with_pandas(zones, "t", "postgresql://root:pw@127.0.0.1:1/x", progress=False)
