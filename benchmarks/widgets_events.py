@@ -8,8 +8,9 @@ Prints, each against a reference measured in the same run:
   CPU time the process spent meanwhile;
 - start->row latency (target <= 0.5 s) against the `start` call's own duration, and the part of it
   from the engine's start event (its timestamp) to the row: delivery, then inspect + render;
-- 200 created containers: the view's first load and one re-render of its table, against `docker ps -a`
-  (the CLI process) on the same containers; then start->row latency with those 200 rows present.
+- 200 created containers: the view's first load (every row its own widgets: buttons + cells) and one
+  re-render of every row, against `docker ps -a` (the CLI process) on the same containers; then
+  start->row latency with those 200 rows present.
 Every container made here carries a benchmark label and is removed at the end, also on Ctrl-C.
 """
 from __future__ import annotations
@@ -25,6 +26,16 @@ from dockermagic.client import default_labels
 from dockermagic.widgets import ContainersView, NetworksView
 
 N = 200
+
+
+def _models(widget):
+    """The widget and every model under it (children, layout, style): what travels to the page."""
+    yield widget
+    for trait in ("layout", "style"):
+        if getattr(widget, trait, None) is not None:
+            yield getattr(widget, trait)
+    for child in getattr(widget, "children", ()):
+        yield from _models(child)
 
 
 def _timed_events(view) -> dict[str, tuple[float, float, float]]:
@@ -117,8 +128,18 @@ def main() -> None:
             big._render()
             renders.append(time.perf_counter() - t0)
         render = min(renders)
-        print(f"{N + 1} containers: first load + render {first * 1000:.0f} ms, table re-render "
-              f"{render * 1000:.1f} ms ({len(big.table.value) // 1024} KiB HTML); `docker ps -a` CLI "
+        one_id = big.rows()[N // 2]["id"]
+        ones = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            big._render({one_id})  # what one container's event costs after its inspect
+            ones.append(time.perf_counter() - t0)
+        print(f"one row's re-render among {N + 1} (an event's share): {min(ones) * 1000:.2f} ms")
+        html_kib = sum(len(r.cells.value) for r in big._row_widgets.values()) // 1024
+        models = len({id(m) for m in _models(big.table)})
+        print(f"{N + 1} containers: first load + render {first * 1000:.0f} ms ({models} widget models, "
+              f"{models / (N + 1):.1f} per row), a pass over every row "
+              f"{render * 1000:.1f} ms (cells rebuilt, unchanged ones send nothing; {html_kib} KiB HTML); `docker ps -a` CLI "
               f"{cli * 1000:.0f} ms; ratios {first / cli:.1f}x and {render / cli:.2f}x")
         latency, ref = _latency(client, big, f"bench-wv200-{tag}-last", labels)
         print(f"start->row latency with {N + 1} rows {latency * 1000:.0f} ms (target <= 500 ms); start call "

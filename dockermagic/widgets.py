@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
 from typing import Any
 
 import docker.errors
@@ -17,190 +16,15 @@ import ipywidgets as w
 
 from .client import get_client
 from .errors import from_docker_error
-from .events import RESYNC, EventWatcher
+from .events import RESYNC
 from .imagekit import standin_mark
 from .secrets import mask_inspect
-from .summary import _parse_time, container_networks, container_row, network_row, published_ports
-from .widgets_parts import (esc, filter_dict, html_table, mask_text, network_diagram, nic, status_text, sync_pick,
-                            text_table, uptime)
+from .summary import container_networks, network_row, published_ports
+from .widgets_base import _Live
+from .widgets_containers import ContainersView
+from .widgets_parts import esc, html_table, network_diagram, nic, sync_pick, text_table
 
 __all__ = ["ContainersView", "NetworksView", "Dashboard"]
-
-_COLUMNS = ("name", "image", "status", "uptime", "ports", "networks", "ips")
-# Container events that change nothing a row shows (`%docker exec` alone sends three).
-_NO_ROW_CHANGE = ("exec_", "attach", "resize", "top", "archive-path", "extract-to-dir", "copy", "export", "commit")
-
-
-class _Live:
-    """What the three views share: the first load is done before the constructor returns (so a
-    view is never shown empty), and the plain text a terminal shows is the whole view — ipywidgets
-    would cut it at 110 characters."""
-
-    _watcher: EventWatcher
-
-    def _start_watching(self, client, timeout: float = 10.0) -> None:
-        self._watcher = EventWatcher(self._on_event, client=client)
-        self._watcher.wait_ready(timeout)
-
-    def _stop_watching(self) -> None:
-        watcher = getattr(self, "_watcher", None)  # None when the constructor failed early
-        if watcher is not None:
-            watcher.close()
-
-    def _close_parts(self) -> None:
-        """Close the widgets inside: ipywidgets' close() leaves a box's children open in the kernel."""
-        def walk(widget):
-            for child in getattr(widget, "children", ()):
-                walk(child)
-                child.close()
-
-        walk(self)
-
-    def _repr_mimebundle_(self, **kwargs):
-        data = super()._repr_mimebundle_(**kwargs)
-        data["text/plain"] = repr(self)
-        return data
-
-
-class ContainersView(_Live, w.VBox):
-    """Like `docker ps -a`, kept current from the engine's event stream.
-
-    Columns: name, image ("(stand-in)" when the image kit built it), status with health, uptime,
-    published ports, networks and IPs. Below the table one action bar — stop, start, remove, logs —
-    acts on the row picked in the dropdown (highlighted in the table). One bar instead of buttons in
-    every row keeps a refresh to one HTML update even with hundreds of containers.
-
-    Args:
-        client: a docker client (default: the shared one).
-        filters: ``key=value`` strings as for ``docker ps --filter`` (``label=app``, ``name=db``), or
-            the engine's dict form; only matching containers are shown.
-        tick: seconds between re-renders of the uptime column while a container runs (from the rows
-            already loaded: no engine calls); None for never.
-
-    Raises:
-        CommandError: a filter is not ``key=value``.
-    """
-
-    def __init__(self, client=None, filters: list[str] | dict[str, Any] | None = None,
-                 tick: float | None = 30.0, **kwargs):
-        self._client = client or get_client()
-        self._filters = filter_dict(filters)
-        self._rows: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-        self._render_lock = threading.RLock()  # a pick inside a render renders again
-        self._closed = threading.Event()
-        self.table = w.HTML()
-        self.pick = w.Dropdown(description="container", options=[], value=None)
-        self.pick.observe(lambda _change: getattr(self.pick, "_syncing", False) or self._render(), names="value")
-        self.buttons = {a: w.Button(description=a) for a in ("stop", "start", "remove", "logs")}
-        for action, button in self.buttons.items():
-            button.on_click(lambda _b, a=action: self.act(a))
-        self.logs = w.HTML()
-        super().__init__([self.table, w.HBox([self.pick, *self.buttons.values()]), self.logs], **kwargs)
-        self._start_watching(self._client)
-        if tick:
-            threading.Thread(target=self._clock, args=(tick,), name="dockermagic-uptime", daemon=True).start()
-
-    def act(self, action: str, name: str | None = None) -> None:
-        """Run a row action on `name` (default: the picked container), as the CLI would:
-        stop (`docker stop -t 2`: the click waits at most 2 s), start, remove (`docker rm -f -v`),
-        logs (`docker logs --tail 50`, secrets masked). The outcome or the failure, in one sentence,
-        shows under the table: a click has no traceback to read.
-        """
-        if action not in self.buttons:
-            raise ValueError(f"Unknown action {action!r}; use one of {', '.join(self.buttons)}.")
-        name = name or self.pick.value
-        if not name:
-            self.logs.value = f"<i>Pick a container first, then press {esc(action)}.</i>"
-            return
-        try:
-            c = self._client.containers.get(name)
-            if action == "stop":
-                c.stop(timeout=2)
-            elif action == "start":
-                c.start()
-            elif action == "remove":
-                c.remove(force=True, v=True)
-            else:
-                text = mask_text(c.logs(tail=50).decode(errors="replace"))
-                self.logs.value = f"<b>logs {esc(name)}</b> (last 50 lines)<pre>{esc(text)}</pre>"
-                return
-            self.logs.value = f"<i>{esc(action)} {esc(name)}: done.</i>"
-        except Exception as exc:
-            self.logs.value = f"<b>{esc(from_docker_error(exc, f'{action} container {name}'))}</b>"
-
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if event is RESYNC:
-            ids = [c["Id"] for c in self._client.api.containers(all=True, filters=self._filters or None)]
-            fresh = {}
-            for cid in ids:
-                row = self._load(cid, listed=True)
-                if row:
-                    fresh[row["id"]] = row
-            with self._lock:  # swapped in whole: readers never see a half-loaded view
-                self._rows = fresh
-        elif event.get("Type") == "container" and event.get("id"):
-            if (event.get("Action") or "").startswith(_NO_ROW_CHANGE):
-                return
-            row = self._load(event["id"])
-            with self._lock:
-                if row:
-                    self._rows[row["id"]] = row
-                else:  # removed between the event and the inspect
-                    self._rows.pop(event["id"][:12], None)
-        else:
-            return
-        self._render()
-
-    def _load(self, cid: str, listed: bool = False) -> dict[str, Any] | None:
-        """The row for one container; None when it is gone or the filters leave it out. Other
-        engine errors go up to the watcher, which reconnects and resyncs."""
-        api = self._client.api
-        # The engine applies the filters: one list call for this container decides if it shows.
-        if self._filters and not listed and not api.containers(all=True, filters={**self._filters, "id": [cid]}):
-            return None
-        try:
-            attrs = api.inspect_container(cid)
-        except docker.errors.NotFound:  # removed between the event (or the list) and the inspect
-            return None
-        row = container_row(attrs)
-        row["status"] = status_text(attrs)
-        row["started"] = _parse_time((attrs.get("State") or {}).get("StartedAt"))
-        return row
-
-    def rows(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return sorted(self._rows.values(), key=lambda r: r["name"])
-
-    def _cells(self, r: dict[str, Any], now: datetime) -> list[str]:
-        image = r["image"] + (" (stand-in)" if r["stand_in"] else "")
-        return [r["name"], image, r["status"], uptime(r, now), ", ".join(r["ports"]),
-                ", ".join(r["networks"]), ", ".join(r["ips"])]
-
-    def _render(self) -> None:
-        # The watcher thread, the uptime clock and the kernel (a pick, a click) all render.
-        with self._render_lock:
-            rows, now = self.rows(), datetime.now(timezone.utc)
-            names = [r["name"] for r in rows]
-            sync_pick(self.pick, names)
-            marked = names.index(self.pick.value) if self.pick.value in names else None
-            self.table.value = html_table(_COLUMNS, [self._cells(r, now) for r in rows], marked)
-
-    def _clock(self, tick: float) -> None:
-        while not self._closed.wait(tick):
-            if any(r["state"] == "running" for r in self.rows()):
-                self._render()
-
-    def __repr__(self) -> str:
-        now = datetime.now(timezone.utc)
-        return text_table(_COLUMNS, [self._cells(r, now) for r in self.rows()])
-
-    def close(self) -> None:
-        if hasattr(self, "_closed"):  # not when the constructor failed (ipywidgets closes in __del__)
-            self._closed.set()
-        self._stop_watching()
-        self._close_parts()
-        super().close()
 
 
 _NETWORK_ACTIONS = {"connect", "disconnect", "create", "destroy"}
@@ -215,9 +39,11 @@ class NetworksView(_Live, w.VBox):
 
     Args:
         client: a docker client (default: the shared one).
+        watch: follow the engine with an event stream of its own (a Dashboard passes False and feeds
+            the view from its one stream).
     """
 
-    def __init__(self, client=None, **kwargs):
+    def __init__(self, client=None, watch: bool = True, **kwargs):
         self._client = client or get_client()
         self._networks: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -228,7 +54,8 @@ class NetworksView(_Live, w.VBox):
         self.inspect_button.on_click(lambda _b: self.inspect())
         self.details = w.HTML()
         super().__init__([self.diagram, w.HBox([self.pick, self.inspect_button]), self.details], **kwargs)
-        self._start_watching(self._client)
+        if watch:
+            self._start_watching(self._client)
 
     def inspect(self, name: str | None = None) -> dict[str, Any]:
         """Like `docker network inspect NAME` with secrets masked; shown under the diagrams.
@@ -344,6 +171,7 @@ class NetworksView(_Live, w.VBox):
 
 class Dashboard(_Live, w.Tab):
     """Containers, networks, images and volumes in tabs; images/volumes refresh on their events.
+    One event stream (one thread, one engine connection) feeds all four tabs.
 
     Args:
         client: a docker client (default: the shared one).
@@ -351,8 +179,8 @@ class Dashboard(_Live, w.Tab):
 
     def __init__(self, client=None, **kwargs):
         self._client = client or get_client()
-        self.containers = ContainersView(client=self._client)
-        self.networks = NetworksView(client=self._client)
+        self.containers = ContainersView(client=self._client, watch=False)
+        self.networks = NetworksView(client=self._client, watch=False)
         self.images = w.HTML()
         self.volumes = w.HTML()
         self._image_rows: list[list[str]] = []
@@ -362,6 +190,18 @@ class Dashboard(_Live, w.Tab):
         self._start_watching(self._client)
 
     def _on_event(self, event: dict[str, Any]) -> None:
+        """Each event to every tab. A tab that fails (engine gone mid-update) does not keep the event
+        from the others; the failure then goes to the watcher, which reconnects and resyncs all."""
+        failure = None
+        for listener in (self.containers._on_event, self.networks._on_event, self._on_own_event):
+            try:
+                listener(event)
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    def _on_own_event(self, event: dict[str, Any]) -> None:
         kind = event.get("Type")
         if event is RESYNC or kind == "image":
             self._images()
@@ -392,6 +232,8 @@ class Dashboard(_Live, w.Tab):
         ])
 
     def close(self) -> None:
+        if hasattr(self, "containers"):
+            self.containers._closed.set()  # a resync under way stops at the next container
         self._stop_watching()
         for view in (getattr(self, "containers", None), getattr(self, "networks", None)):
             if view is not None:

@@ -40,6 +40,31 @@ def html_table(head, rows: list[list[Any]], marked: int | None = None) -> str:
     return f"<div style='overflow-x:auto'><table><tr>{th}</tr>{''.join(body)}</table></div>"
 
 
+def row_actions(state: str) -> tuple[str, ...]:
+    """The buttons a container row offers in this state: start only when it is not running, stop only
+    when it is; a dead (or being removed) container can only be removed or read."""
+    if state in ("running", "paused", "restarting"):
+        return ("stop", "logs", "remove")
+    if state in ("created", "exited"):
+        return ("start", "logs", "remove")
+    return ("logs", "remove")
+
+
+def column_widths(rows: list[list[str]], widths: list[int]) -> list[int]:
+    """Each column as wide as its longest cell so far (in characters). Widths only grow: a row that
+    shrinks or goes away does not make every other row re-render."""
+    return [max([n, *(len(str(r[i])) for r in rows)]) for i, n in enumerate(widths)]
+
+
+def row_html(cells: list[str], widths: list[int], head: bool = False) -> str:
+    """One row of the containers view as fixed-width cells (monospace, so `ch` is exact and the rows,
+    each its own widget, line up like a table)."""
+    tag = "b" if head else "span"
+    spans = " ".join(f"<{tag} style='display:inline-block;width:{n + 1}ch'>{esc(c)}</{tag}>"
+                     for c, n in zip(cells, widths))
+    return f"<div style='font-family:monospace;white-space:nowrap'>{spans}</div>"
+
+
 def filter_dict(filters: list[str] | dict[str, Any] | None) -> dict[str, Any]:
     if isinstance(filters, dict):
         return dict(filters)
@@ -50,7 +75,6 @@ def filter_dict(filters: list[str] | dict[str, Any] | None) -> dict[str, Any]:
             raise CommandError(f"The filter {f!r} must look like key=value.")
         out.setdefault(key, []).append(value)
     return out
-
 
 
 def status_text(attrs: dict[str, Any]) -> str:

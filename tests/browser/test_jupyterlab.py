@@ -118,14 +118,22 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         _shoot(page, "after-run")
         print(f"run -> rendered in {time.monotonic() - t0:.2f} s")
 
-        # The row actions from the browser: pick the new container, stop it; the click runs in the
-        # kernel, the engine's die event comes back through the watcher thread to this page.
-        ps.locator("select").select_option(c_name)
-        ps.locator("button:text-is('stop')").click()
-        _wait_text(ps, ["exited (137)", f"stop {c_name}: done."], timeout=8)  # a and b still run
+        # The row actions from the browser: the stop button in the new container's own row; the click
+        # runs in the kernel, the engine's die event comes back through the watcher thread to this row.
+        row = _Row(ps, c)
+        assert c_name in row.cells.inner_text()
+        assert row.button("start").count() == 0  # running: stop is offered, not start
+        row.button("stop").click()
+        _wait_text(row.cells, ["exited (137)"], timeout=8)
+        _wait_text(ps, [f"stop {c_name}: done."], timeout=5)
         assert client.containers.get(c_name).status == "exited"
+        for other in (a, b):  # the other rows: untouched, their containers run on
+            assert client.containers.get(other.id).status == "running"
+            assert "running" in _Row(ps, other).cells.inner_text() and _Row(ps, other).button("stop").count() == 1
+        row.button("start").wait_for(timeout=5000)  # exited: its button says start now
+        assert row.button("stop").count() == 0
         _wait_gone(nets, c_name)  # a stopped container leaves its networks
-        ps.locator("button:text-is('logs')").click()
+        row.button("logs").click()
         _wait_text(ps, [f"logs {c_name}"], timeout=5)
         _shoot(page, "after-stop")
 
@@ -141,6 +149,19 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         raise
     finally:
         ctx.close()
+
+
+class _Row:
+    """The row of container `c` in the containers view: each of its widgets (three buttons, the cells)
+    carries the class dockermagic-<short id>."""
+
+    def __init__(self, view, c):
+        self._view, self._mark = view, f"dockermagic-{c.id[:12]}"
+        self.cells = view.locator(f".dockermagic-cells.{self._mark}")
+        self.cells.wait_for(timeout=5000)
+
+    def button(self, label: str):
+        return self._view.locator(f"button.{self._mark}:text-is('{label}')")
 
 
 def _wait_gone(where, text, timeout=5.0) -> None:

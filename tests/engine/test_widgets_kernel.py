@@ -4,7 +4,7 @@ import nbformat
 from nbclient import NotebookClient
 
 
-def test_thread_updates_reach_the_client_and_no_other_cell(cleanup, images, tmp_path):
+def test_thread_updates_reach_the_client_and_no_other_cell(client, cleanup, images, tmp_path):
     label = f"org.dockermagic.test={cleanup.label_value}"
     name = cleanup.name("wk")
     nb = nbformat.v4.new_notebook()
@@ -13,7 +13,9 @@ def test_thread_updates_reach_the_client_and_no_other_cell(cleanup, images, tmp_
         "import docker, time\n"
         f"docker.from_env().containers.run('debian:bookworm', ['sleep', 'infinity'], detach=True, name='{name}', "
         f"labels={{'org.dockermagic.test': '{cleanup.label_value}'}})\n"
-        "None",
+        # nbclient records only messages sent while a cell runs (a browser takes them any time): the
+        # thread's updates for this run must come before the cell ends
+        "time.sleep(1.5)",
         "end = time.monotonic() + 5\n"
         f"while not any(r['name'] == '{name}' and r['state'] == 'running' for r in view.rows()):\n"
         "    assert time.monotonic() < end\n"
@@ -23,11 +25,15 @@ def test_thread_updates_reach_the_client_and_no_other_cell(cleanup, images, tmp_
     )]
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     first, run, wait = nb.cells
+    cid = client.containers.get(name).id
     assert first.outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]
     assert run.outputs == []
     assert [o.get("text") for o in wait.outputs] == ["seen\n"]
-    # the table's model, as the kernel last sent it: the row the thread added after cell 1 finished
+    # the row's models, as the kernel last sent them: the row the thread added after cell 1 finished,
+    # with its own stop button
     state = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
-    tables = [m["state"]["value"] for m in state.values()
-              if m["model_name"] == "HTMLModel" and "<th" in m["state"].get("value", "")]
-    assert any(name in t and "running" in t for t in tables), tables
+    cells = [m["state"]["value"] for m in state.values() if m["model_name"] == "HTMLModel"]
+    assert any(name in t and "running" in t for t in cells), cells
+    buttons = [m["state"] for m in state.values() if m["model_name"] == "ButtonModel"]
+    shown = [b["description"] for b in buttons if f"dockermagic-{cid[:12]}" in b["_dom_classes"]]
+    assert shown == ["stop", "logs", "remove"], shown

@@ -5,6 +5,7 @@ import threading
 import time
 
 import docker
+import pytest
 
 from dockermagic.secrets import MASK
 from dockermagic.widgets import ContainersView, Dashboard, NetworksView
@@ -19,6 +20,11 @@ def _wait(pred, timeout=2.0):
     return pred()
 
 
+def _text(view) -> str:
+    """All the rows' HTML, as the page gets it."""
+    return "".join(item.get_state()["value"] for item in view.table.children if hasattr(item, "value"))
+
+
 def test_containers_view_follows_start_stop_remove(client, cleanup, images):
     view = ContainersView(client=client)
     try:
@@ -30,17 +36,16 @@ def test_containers_view_follows_start_stop_remove(client, cleanup, images):
         cleanup.container(c)
         # the start event, not just the create, must have reached the row
         assert _wait(lambda: any(r["name"] == name and r["state"] == "running" for r in view.rows())
-                     and name in view.table.get_state()["value"])
-        table = view.table.get_state()["value"]
+                     and "running" in view.row(name).cells.get_state()["value"])
         for column in ("name", "image", "status", "uptime", "ports", "networks", "ips"):
-            assert f">{column}</th>" in table
+            assert f">{column}</b>" in view.header.get_state()["value"]
         row = [r for r in view.rows() if r["name"] == name][0]
         assert row["status"] == "running" and row["stand_in"]
-        assert "debian:bookworm (stand-in)" in table and "127.0.0.1:" in table and row["ips"][0] in table
+        cells = view.row(name).cells.get_state()["value"]
+        assert "debian:bookworm (stand-in)" in cells and "127.0.0.1:" in cells and row["ips"][0] in cells
         assert "second" in repr(view).split(name)[1].splitlines()[0]  # the uptime cell
-        assert name in view.pick.options
-        view.pick.value = name
-        assert "background:#fff3c4" in view.table.get_state()["value"]  # the picked row is marked
+        # the row's own buttons: a running container offers stop, not start
+        assert list(view.row(name).buttons_shown()) == ["stop", "logs", "remove"]
         # an exec changes nothing a row shows: no engine call for its three events
         calls, send = [], client.api.send
         client.api.send = lambda request, **kw: calls.append(request.path_url) or send(request, **kw)
@@ -50,23 +55,57 @@ def test_containers_view_follows_start_stop_remove(client, cleanup, images):
         finally:
             client.api.send = send
         assert [u for u in calls if "/exec" not in u and "/json" in u and c.id[:12] in u] == []
-        view.buttons["logs"].click()
+        view.row(name).buttons_shown()["logs"].click()
         assert _wait(lambda: "hello" in view.logs.value)
-        assert "s3cr3t" not in view.logs.value and MASK in view.logs.value
-        view.buttons["stop"].click()
-        assert _wait(lambda: any(r["name"] == name and r["status"] == "exited (137)" for r in view.rows()))
-        view.buttons["start"].click()
-        assert _wait(lambda: any(r["name"] == name and r["state"] == "running" for r in view.rows()))
-        view.buttons["remove"].click()
-        assert _wait(lambda: name not in view.table.get_state()["value"] and name not in view.pick.options)
+        assert f"logs {name}" in view.logs.value and "s3cr3t" not in view.logs.value and MASK in view.logs.value
+        view.row(name).buttons_shown()["stop"].click()
+        assert client.containers.get(name).status == "exited"  # the click ran in the engine
+        assert _wait(lambda: "exited (137)" in view.row(name).cells.value
+                     and list(view.row(name).buttons_shown()) == ["start", "logs", "remove"])
+        assert f"stop {name}: done." in view.logs.value
+        view.row(name).buttons_shown()["start"].click()
+        assert client.containers.get(name).status == "running"
+        assert _wait(lambda: "stop" in view.row(name).buttons_shown())
+        view.row(name).buttons_shown()["remove"].click()
+        with pytest.raises(docker.errors.NotFound):
+            client.containers.get(name)
+        assert _wait(lambda: view.row(name) is None and name not in _text(view))
         view.act("stop", name)
         assert f"Docker could not stop container {name}: No such container" in view.logs.value
-        view.pick.value = None
-        view.buttons["start"].click()
-        assert "Pick a container first" in view.logs.value
     finally:
         view.close()
         assert not view._watcher.alive
+
+
+def test_an_event_touches_only_its_own_row(client, cleanup, images):
+    """One container's start changes that row's widgets only: the other rows' widgets are the same
+    objects and send nothing (200 rows are not rebuilt for one event)."""
+    made = [cleanup.container(client.containers.run("debian:bookworm", ["sleep", "infinity"], detach=True,
+                                                    name=cleanup.name(f"wr{i}"), labels=cleanup.labels))
+            for i in range(3)]
+    view = ContainersView(client=client, filters=[f"label=org.dockermagic.test={cleanup.label_value}"], tick=None)
+    try:
+        assert [r["name"] for r in view.rows()] == sorted(c.name for c in made)
+        before = {c.name: view.row(c.name) for c in made}
+        assert all(list(r.buttons_shown()) == ["stop", "logs", "remove"] for r in before.values())
+        sent = []
+        for c in made[1:]:  # what the other rows would send to the page
+            for part in view.row(c.name).items:
+                part.observe(lambda change, n=c.name: sent.append(n))
+        view.row(made[0].name).buttons_shown()["stop"].click()
+        assert _wait(lambda: "exited" in view.row(made[0].name).cells.value)
+        # no network: none of its cells is wider than the table's columns already are
+        late = cleanup.container(client.containers.run("debian:bookworm", ["sleep", "infinity"], detach=True,
+                                                       name=cleanup.name("wr9"), labels=cleanup.labels,
+                                                       network_mode="none"))
+        assert _wait(lambda: view.row(late.name) is not None and "running" in view.row(late.name).cells.value)
+        assert sent == [] and all(view.row(n) is r for n, r in before.items())
+        # the grid: the header, then each row's stop/start, logs, remove and cells, sorted by name
+        assert view.table.children[4:] == tuple(i for r in view.rows() for i in view.row(r["name"]).items)
+        late.remove(force=True)
+        assert _wait(lambda: view.row(late.name) is None and len(view.table.children) == 4 + 3 * 4)
+    finally:
+        view.close()
 
 
 def test_containers_view_shows_health(client, cleanup, images):
@@ -80,7 +119,7 @@ def test_containers_view_shows_health(client, cleanup, images):
         # health_status events update the row: starting first, healthy after the first check
         assert _wait(lambda: any(r["name"] == c.name and r["status"] == "running (healthy)" for r in view.rows()),
                      timeout=4.0)
-        assert "running (healthy)" in view.table.get_state()["value"]
+        assert "running (healthy)" in view.row(c.name).cells.get_state()["value"]
     finally:
         view.close()
 
@@ -158,7 +197,44 @@ def test_dashboard_tabs_and_close(client, cleanup, images):
         assert all(h in text for h in ("CONTAINERS", "NETWORKS", "IMAGES", "VOLUMES", vol.name, "docker0"))
     finally:
         dash.close()
-        assert not dash._watcher.alive and not dash.containers._watcher.alive and not dash.networks._watcher.alive
+        assert not dash._watcher.alive
+
+
+def _event_threads():
+    return [t for t in threading.enumerate() if t.name == "dockermagic-events"]
+
+
+def test_dashboard_shares_one_event_stream(client, cleanup, images):
+    """The dashboard's four tabs follow the engine through ONE watcher thread and ONE /events stream,
+    fanned out to the views; each tab still follows its own kind of change."""
+    streams, send = [], client.api.send
+    client.api.send = lambda request, **kw: ("/events" in request.path_url and streams.append(request.path_url)) \
+        or send(request, **kw)
+    threads_before = len(_event_threads())
+    dash = Dashboard(client=client)
+    try:
+        assert len(_event_threads()) == threads_before + 1 and len(streams) == 1
+        assert not hasattr(dash.containers, "_watcher") and not hasattr(dash.networks, "_watcher")
+        net = cleanup.network(client.networks.create(cleanup.name("wds"), driver="bridge", labels=cleanup.labels))
+        c = cleanup.container(client.containers.run("debian:bookworm", ["sleep", "infinity"], detach=True,
+                                                    name=cleanup.name("wdc"), labels=cleanup.labels, network=net.name))
+        vol = cleanup.volume(client.volumes.create(cleanup.name("wdv"), labels=cleanup.labels))
+        # one event stream, every tab updated from it
+        assert _wait(lambda: dash.containers.row(c.name) is not None and "running" in dash.containers.row(c.name).cells.value)
+        assert _wait(lambda: any(n["name"] == net.name and [x["name"] for x in n["containers"]] == [c.name]
+                                 for n in dash.networks.networks()))
+        assert _wait(lambda: vol.name in dash.volumes.value)
+        dash.containers.row(c.name).buttons_shown()["stop"].click()  # a row's button works in the dashboard too
+        assert _wait(lambda: "exited" in dash.containers.row(c.name).cells.value)
+        assert len(streams) == 1 and len(_event_threads()) == threads_before + 1
+        # a broken stream (engine restart) reconnects once and resyncs every tab
+        dash._watcher.break_stream()
+        assert _wait(lambda: dash._watcher.resyncs == 2, timeout=3.0) and len(streams) == 2
+        assert dash.containers.row(c.name) is not None and vol.name in dash.volumes.value
+    finally:
+        client.api.send = send
+        dash.close()
+    assert not dash._watcher.alive and len(_event_threads()) == threads_before
 
 
 def test_magics_open_the_live_views(ip):
@@ -172,7 +248,6 @@ def test_magics_open_the_live_views(ip):
 
 
 def test_ps_watch_filter(ip, client, cleanup, images):
-    import pytest
     from IPython.core.error import UsageError
 
     with pytest.raises(UsageError, match="must look like key=value"):
@@ -186,7 +261,7 @@ def test_ps_watch_filter(ip, client, cleanup, images):
         other.start()
         mine.stop(timeout=0)
         assert _wait(lambda: [r["status"] for r in view.rows()] == ["exited (137)"])
-        assert other.name not in view.table.get_state()["value"]
+        assert view.row(other.name) is None and len(view.table.children) == 4 + 4
     finally:
         view.close()
 
@@ -199,9 +274,9 @@ def test_uptime_clock_rerenders_without_engine_calls(client, cleanup, images):
     # by thread: other people's containers may send events meanwhile, which the watcher looks up
     client.api.send = lambda request, **kw: calls.append(threading.current_thread().name) or send(request, **kw)
     try:
-        first = view.table.value
-        assert _wait(lambda: view.table.value != first, timeout=3.0)  # "1 second" became "2 seconds"
-        assert "dockermagic-uptime" not in calls and c.name in view.table.value
+        first = view.row(c.name).cells.value
+        assert _wait(lambda: view.row(c.name).cells.value != first, timeout=3.0)  # "1 second" became "2 seconds"
+        assert "dockermagic-uptime" not in calls
     finally:
         client.api.send = send
         view.close()
@@ -209,7 +284,8 @@ def test_uptime_clock_rerenders_without_engine_calls(client, cleanup, images):
 
 def test_close_is_prompt_and_closes_every_part(client):
     view = ContainersView(client=client)
-    parts = [view.table, view.pick, view.logs, *view.buttons.values()]
+    parts = [view.table, view.header, view.logs, view._style.button]
+    parts += [p for row in view._row_widgets.values() for p in row.items]
     t0 = time.monotonic()
     view.close()
     assert not view._watcher.alive and time.monotonic() - t0 < 1.0

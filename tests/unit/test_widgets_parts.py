@@ -58,3 +58,44 @@ def test_network_diagram_draws_bridge_veth_eth0_and_ports():
     assert "web&lt;1&gt;" in html and "aliases: site" in html
     assert "host 127.0.0.1:8080 &rarr; 80/tcp" in html and "443/tcp" not in html  # unpublished: no arrow
     assert "no containers" in network_diagram({**n, "containers": []})
+
+
+def test_row_actions_follow_the_state():
+    from dockermagic.widgets_parts import row_actions
+
+    assert row_actions("running") == ("stop", "logs", "remove")
+    assert row_actions("exited") == row_actions("created") == ("start", "logs", "remove")
+    assert row_actions("dead") == ("logs", "remove")
+
+
+def test_columns_only_grow_and_rows_line_up():
+    from dockermagic.widgets_parts import column_widths, row_html
+
+    widths = column_widths([["web", "nginx"], ["database", "pg"]], [4, 5])
+    assert widths == [8, 5]
+    assert column_widths([["a", "b"]], widths) == widths  # a shorter row changes nothing
+    a, b = row_html(["web", "nginx"], widths), row_html(["database<1>", "pg"], widths)
+    assert a.count("width:9ch") == b.count("width:9ch") == 1 and "database&lt;1&gt;" in b
+    assert "<b " in row_html(["name", "image"], widths, head=True)
+
+
+def test_a_row_is_four_widgets_sent_whole():
+    """Three buttons and the cells; the state decides the first button's label, and a dead container
+    has none on screen. Values go into the constructors (one message per widget to the page)."""
+    from dockermagic.widgets_rows import ContainerRow, RowStyle
+
+    clicks, style = [], RowStyle()
+    row = ContainerRow("0123456789abcdef", lambda a, cid: clicks.append((a, cid)), style, ["web"], [3], "running")
+    try:
+        assert [i.get_state()["_dom_classes"] for i in row.items][-1] == ("dockermagic-cells", "dockermagic-0123456789ab")
+        assert list(row.buttons_shown()) == ["stop", "logs", "remove"] and "web" in row.cells.value
+        row.buttons_shown()["stop"].click()
+        row.update(["web"], [3], "exited")
+        row.buttons_shown()["start"].click()
+        row.buttons["remove"].click()
+        assert clicks == [("stop", "0123456789abcdef"), ("start", "0123456789abcdef"), ("remove", "0123456789abcdef")]
+        row.update(["web"], [3], "dead")
+        assert list(row.buttons_shown()) == ["logs", "remove"] and row.toggle.layout is style.hidden
+    finally:
+        row.close()
+        style.close()
