@@ -3,9 +3,10 @@ engine event -> page latency.
 
 Run: .venv/bin/python benchmarks/widgets_browser.py   (needs `chromium`: scripts/setup.sh --tests)
 Prints, each against a reference measured in the same run:
-- Shift+Enter on `ContainersView(...)` with 200 containers -> all rows in the page (the view loads from
-  the engine, the widget models travel to the page, the table renders), against Shift+Enter on the
-  same table as a plain HTML output (no engine, no widgets);
+- Shift+Enter on `ContainersView(...)` with 200 containers -> its first page of 50 rows in the page,
+  and with page_size=None -> all 200 rows (the view loads from the engine, the widget models travel
+  to the page, the rows render), against Shift+Enter on the same rows as a plain HTML output (no
+  engine, no widgets);
 - `start` of one of them -> its row says running in the page (target <= 0.5 s), against the `start`
   call's own duration.
 Every container made here carries a benchmark label and is removed at the end, also on Ctrl-C.
@@ -55,7 +56,17 @@ def main() -> None:
             page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
             time.sleep(1.0)  # the first cell done
 
-            new_cell(page, f'view = ContainersView(filters=["label={label}"], tick=None)\nview')
+            # the default: a page of 50 rows (and the pager)
+            new_cell(page, f'paged = ContainersView(filters=["label={label}"], tick=None)\npaged')
+            t0 = time.perf_counter()
+            page.keyboard.press("Shift+Enter")
+            _until(page, WIDGET_ROWS, 50)
+            paged = time.perf_counter() - t0
+            new_cell(page, "paged.close()")
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_function(f"() => ({WIDGET_ROWS})() === 0", polling="raf", timeout=30000)
+
+            new_cell(page, f'view = ContainersView(filters=["label={label}"], tick=None, page_size=None)\nview')
             t0 = time.perf_counter()
             page.keyboard.press("Shift+Enter")
             _until(page, WIDGET_ROWS, N)
@@ -68,8 +79,9 @@ def main() -> None:
             page.keyboard.press("Shift+Enter")
             _until(page, PLAIN_ROWS, N + 1)
             plain = time.perf_counter() - t0
-            print(f"{N} containers: Shift+Enter -> all rows in the page {widget * 1000:.0f} ms as the live view, "
-                  f"{plain * 1000:.0f} ms as plain HTML; ratio {widget / plain:.1f}x")
+            print(f"{N} containers: Shift+Enter -> rows in the page: the live view's first page (50 rows) "
+                  f"{paged * 1000:.0f} ms, all {N} rows at once (page_size=None) {widget * 1000:.0f} ms, the same "
+                  f"{N} rows as plain HTML {plain * 1000:.0f} ms; ratios {paged / plain:.1f}x and {widget / plain:.1f}x")
 
             target = made[N // 2]
             t0 = time.perf_counter()

@@ -13,7 +13,7 @@ from .errors import from_docker_error
 from .events import RESYNC
 from .summary import _parse_time, container_row
 from .widgets_base import _Live
-from .widgets_parts import column_widths, esc, filter_dict, mask_text, row_html, status_text, text_table, uptime
+from .widgets_parts import column_widths, esc, filter_dict, head_html, mask_text, status_text, text_table, uptime
 from .widgets_rows import ContainerRow, RowStyle
 
 __all__ = ["ContainersView"]
@@ -32,6 +32,8 @@ class ContainersView(_Live, w.VBox):
     published ports, networks and IPs. Each row has its own buttons for what its state allows — stop
     (running), start (created/exited), logs, remove; logs and the outcome of a click show in one area
     under the table. Rows are keyed by container id: an event changes only its own row's widgets.
+    More than `page_size` containers show a page at a time (prev/next under the table): every row
+    costs the page four widget models, and a browser builds ~100 of them in 0.2 s.
 
     Args:
         client: a docker client (default: the shared one).
@@ -41,13 +43,14 @@ class ContainersView(_Live, w.VBox):
             already loaded: no engine calls); None for never.
         watch: follow the engine with an event stream of its own (a Dashboard passes False and feeds
             the view from its one stream).
+        page_size: rows shown at once (sorted by name); None for all.
 
     Raises:
         CommandError: a filter is not ``key=value``.
     """
 
     def __init__(self, client=None, filters: list[str] | dict[str, Any] | None = None,
-                 tick: float | None = 30.0, watch: bool = True, **kwargs):
+                 tick: float | None = 30.0, watch: bool = True, page_size: int | None = 50, **kwargs):
         self._client = client or get_client()
         self._filters = filter_dict(filters)
         self._rows: dict[str, dict[str, Any]] = {}
@@ -56,14 +59,22 @@ class ContainersView(_Live, w.VBox):
         self._closed = threading.Event()
         self._style = RowStyle()
         self._row_widgets: dict[str, ContainerRow] = {}
-        # room for 'exited (137)' and "Less than a second" from the start: fewer whole-table re-renders later
+        # room for 'exited (137)' and "Less than a second" from the start: columns jump less
         self._widths = [max(len(c), _MIN_WIDTH.get(c, 0)) for c in _COLUMNS]
-        self.header = w.HTML(row_html(list(_COLUMNS), self._widths, head=True), layout=self._style.cells,
+        self._scope = f"dockermagic-view-{id(self):x}"  # the header's column widths apply to this view only
+        self.header = w.HTML(head_html(list(_COLUMNS), self._widths, self._scope), layout=self._style.cells,
                              style=self._style.cells_style)
-        self.table = w.GridBox(layout=self._style.table)  # each row's four widgets, rows sorted by name
+        # each row's four widgets, rows sorted by name
+        self.table = w.GridBox(layout=self._style.table, _dom_classes=(self._scope,))
         self.logs = w.HTML()
         self._head = (*(w.Box(layout=self._style.spacer) for _ in range(3)), self.header)  # the grid's first row
-        super().__init__([self.table, self.logs], **kwargs)
+        self._page_size, self._offset = page_size, 0
+        self.prev_page, self.next_page = w.Button(description="◀ prev"), w.Button(description="next ▶")
+        self.prev_page.on_click(lambda _b: self.page(-1))
+        self.next_page.on_click(lambda _b: self.page(1))
+        self.page_label = w.HTML()
+        self.pager = w.HBox([self.prev_page, self.page_label, self.next_page], layout=w.Layout(display="none"))
+        super().__init__([self.table, self.pager, self.logs], **kwargs)
         if watch:
             self._start_watching(self._client)
         if tick:
@@ -155,27 +166,46 @@ class ContainersView(_Live, w.VBox):
         return [r["name"], image, r["status"], uptime(r, now), ", ".join(r["ports"]),
                 ", ".join(r["networks"]), ", ".join(r["ips"])]
 
-    def _render(self, changed: set[str] | None = None) -> None:
-        """Bring the rows' widgets in line with the rows: those in `changed` (default: all) get new
-        cells and buttons, new ids get a row, gone ids lose theirs. Only when a column has to grow do
-        the other rows re-render (their text only)."""
+    def page(self, step: int) -> None:
+        """Show the next (1) or previous (-1) page of rows."""
         with self._render_lock:
-            rows, now = self.rows(), datetime.now(timezone.utc)
-            todo = [r for r in rows if changed is None or r["id"] in changed]
+            self._offset += step * (self._page_size or 0)
+            self._render()
+
+    def _page(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows on the current page; the pager says where it is."""
+        size = self._page_size
+        if not size or len(rows) <= size:
+            self._offset = 0
+            self.pager.layout.display = "none"
+            return rows
+        self._offset = max(0, min(self._offset, (len(rows) - 1) // size * size))
+        page = rows[self._offset:self._offset + size]
+        self.page_label.value = f"&nbsp;rows {self._offset + 1}–{self._offset + len(page)} of {len(rows)}&nbsp;"
+        self.prev_page.disabled = self._offset == 0
+        self.next_page.disabled = self._offset + size >= len(rows)
+        self.pager.layout.display = "flex"
+        return page
+
+    def _render(self, changed: set[str] | None = None) -> None:
+        """Bring the rows' widgets in line with the rows on the page: those in `changed` (default:
+        all) get new cells and buttons, new ids get a row, gone ids lose theirs. A column that has to
+        grow changes the header's style sheet only."""
+        with self._render_lock:
+            rows, now = self._page(self.rows()), datetime.now(timezone.utc)
+            todo = [r for r in rows if changed is None or r["id"] in changed or r["id"] not in self._row_widgets]
             cells = {r["id"]: self._cells(r, now) for r in todo}
             widths = column_widths(list(cells.values()), self._widths)
             if widths != self._widths:
                 self._widths = widths
-                self.header.value = row_html(list(_COLUMNS), widths, head=True)
-                todo = rows
-                cells = {r["id"]: self._cells(r, now) for r in rows}
+                self.header.value = head_html(list(_COLUMNS), widths, self._scope)
             for r in todo:
                 row = self._row_widgets.get(r["id"])
                 if row is None:
                     self._row_widgets[r["id"]] = ContainerRow(r["id"], self.act, self._style, cells[r["id"]],
-                                                              widths, r["state"])
+                                                              r["state"])
                 else:
-                    row.update(cells[r["id"]], widths, r["state"])
+                    row.update(cells[r["id"]], r["state"])
             shown = {r["id"] for r in rows}
             for cid in [c for c in self._row_widgets if c not in shown]:
                 self._row_widgets.pop(cid).close()

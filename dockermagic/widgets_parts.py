@@ -56,13 +56,19 @@ def column_widths(rows: list[list[str]], widths: list[int]) -> list[int]:
     return [max([n, *(len(str(r[i])) for r in rows)]) for i, n in enumerate(widths)]
 
 
-def row_html(cells: list[str], widths: list[int], head: bool = False) -> str:
-    """One row of the containers view as fixed-width cells (monospace, so `ch` is exact and the rows,
-    each its own widget, line up like a table)."""
-    tag = "b" if head else "span"
-    spans = " ".join(f"<{tag} style='display:inline-block;width:{n + 1}ch'>{esc(c)}</{tag}>"
-                     for c, n in zip(cells, widths))
+def row_html(cells: list[str]) -> str:
+    """One row of the containers view: a span per cell, classed by column. The widths live in one
+    place, the header's style sheet (`head_html`): a column that grows re-renders the header only."""
+    spans = " ".join(f"<span class='dmc{i}'>{esc(c)}</span>" for i, c in enumerate(cells))
     return f"<div style='font-family:monospace;white-space:nowrap'>{spans}</div>"
+
+
+def head_html(head: list[str], widths: list[int], scope: str) -> str:
+    """The header row plus the style sheet giving every row's cells (under CSS class `scope`) their
+    column widths in characters (monospace, so `ch` is exact and the rows line up like a table)."""
+    rules = "".join(f".{scope} .dmc{i}{{display:inline-block;width:{n + 1}ch}}" for i, n in enumerate(widths))
+    spans = " ".join(f"<b class='dmc{i}'>{esc(c)}</b>" for i, c in enumerate(head))
+    return f"<style>{rules}</style><div style='font-family:monospace;white-space:nowrap'>{spans}</div>"
 
 
 def filter_dict(filters: list[str] | dict[str, Any] | None) -> dict[str, Any]:

@@ -53,7 +53,7 @@ class ContainerRow:
     """
 
     def __init__(self, cid: str, on_action: Callable[[str, str], Any], style: RowStyle,
-                 cells: list[str], widths: list[int], state: str) -> None:
+                 cells: list[str], state: str) -> None:
         self.cid = cid
         self._style = style
         # Every value is given to the constructors: a widget goes to the page in one message, not
@@ -63,7 +63,7 @@ class ContainerRow:
         self.toggle = self._button(first if first in ("stop", "start") else "start", on_action, mark,
                                    hidden=first not in ("stop", "start"))
         self.buttons = {a: self._button(a, on_action, mark) for a in ("logs", "remove")}
-        self.cells = w.HTML(row_html(cells, widths), layout=style.cells, style=style.cells_style,
+        self.cells = w.HTML(row_html(cells), layout=style.cells, style=style.cells_style,
                             _dom_classes=(CELLS_CLASS, mark))
         self.items = (self.toggle, self.buttons["logs"], self.buttons["remove"], self.cells)
 
@@ -74,9 +74,9 @@ class ContainerRow:
         b.on_click(lambda button: on_action(button.description, self.cid))
         return b
 
-    def update(self, cells: list[str], widths: list[int], state: str) -> None:
+    def update(self, cells: list[str], state: str) -> None:
         """Show new cells and the buttons for `state`; an unchanged value sends nothing to the page."""
-        self.cells.value = row_html(cells, widths)
+        self.cells.value = row_html(cells)
         actions = row_actions(state)
         if actions[0] in ("stop", "start"):
             self.toggle.description = actions[0]

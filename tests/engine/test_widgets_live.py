@@ -79,25 +79,25 @@ def test_containers_view_follows_start_stop_remove(client, cleanup, images):
 
 def test_an_event_touches_only_its_own_row(client, cleanup, images):
     """One container's start changes that row's widgets only: the other rows' widgets are the same
-    objects and send nothing (200 rows are not rebuilt for one event)."""
-    made = [cleanup.container(client.containers.run("debian:bookworm", ["sleep", "infinity"], detach=True,
-                                                    name=cleanup.name(f"wr{i}"), labels=cleanup.labels))
+    objects and send nothing (200 rows are not rebuilt for one event), even when a column grows."""
+    made = [cleanup.container(client.containers.create("debian:bookworm", ["sleep", "infinity"],
+                                                       name=cleanup.name(f"wr{i}"), labels=cleanup.labels))
             for i in range(3)]
     view = ContainersView(client=client, filters=[f"label=org.dockermagic.test={cleanup.label_value}"], tick=None)
     try:
         assert [r["name"] for r in view.rows()] == sorted(c.name for c in made)
         before = {c.name: view.row(c.name) for c in made}
-        assert all(list(r.buttons_shown()) == ["stop", "logs", "remove"] for r in before.values())
+        assert all(list(r.buttons_shown()) == ["start", "logs", "remove"] for r in before.values())
+        head = view.header.value
         sent = []
         for c in made[1:]:  # what the other rows would send to the page
             for part in view.row(c.name).items:
                 part.observe(lambda change, n=c.name: sent.append(n))
-        view.row(made[0].name).buttons_shown()["stop"].click()
-        assert _wait(lambda: "exited" in view.row(made[0].name).cells.value)
-        # no network: none of its cells is wider than the table's columns already are
+        view.row(made[0].name).buttons_shown()["start"].click()
+        assert _wait(lambda: "running" in view.row(made[0].name).cells.value)
+        assert view.header.value != head  # the ips column grew for the first IP: in the header's style only
         late = cleanup.container(client.containers.run("debian:bookworm", ["sleep", "infinity"], detach=True,
-                                                       name=cleanup.name("wr9"), labels=cleanup.labels,
-                                                       network_mode="none"))
+                                                       name=cleanup.name("wr9"), labels=cleanup.labels))
         assert _wait(lambda: view.row(late.name) is not None and "running" in view.row(late.name).cells.value)
         assert sent == [] and all(view.row(n) is r for n, r in before.items())
         # the grid: the header, then each row's stop/start, logs, remove and cells, sorted by name
@@ -290,3 +290,34 @@ def test_close_is_prompt_and_closes_every_part(client):
     view.close()
     assert not view._watcher.alive and time.monotonic() - t0 < 1.0
     assert all(p.comm is None for p in parts)  # no widget model left open in the kernel
+
+
+def test_pages_of_rows(client, cleanup, images):
+    """More containers than page_size: one page of rows as widgets, prev/next move through the rest
+    (sorted by name); an event for a container on another page makes no widgets."""
+    made = [cleanup.container(client.containers.create("debian:bookworm", ["true"], name=cleanup.name(f"wp{i}"),
+                                                       labels=cleanup.labels)) for i in range(5)]
+    names = sorted(c.name for c in made)
+    view = ContainersView(client=client, filters=[f"label=org.dockermagic.test={cleanup.label_value}"], tick=None,
+                          page_size=2)
+    try:
+        def on_page():
+            return [r["name"] for r in view.rows() if view.row(r["name"]) is not None]
+
+        assert on_page() == names[:2] and len(view.table.children) == 4 + 2 * 4
+        assert "rows 1–2 of 5" in view.page_label.value and view.prev_page.disabled and not view.next_page.disabled
+        assert view.pager.layout.display == "flex"
+        client.containers.get(names[4]).start()  # on the last page: its row has no widgets to touch
+        assert _wait(lambda: [r["state"] for r in view.rows() if r["name"] == names[4]] in (["running"], ["exited"]))
+        assert on_page() == names[:2]
+        view.next_page.click()
+        assert on_page() == names[2:4] and "rows 3–4 of 5" in view.page_label.value
+        view.next_page.click()
+        assert on_page() == names[4:] and view.next_page.disabled and "rows 5–5 of 5" in view.page_label.value
+        client.containers.get(names[4]).remove(force=True)  # the last page empties: back to the one before
+        assert _wait(lambda: on_page() == names[2:4])
+        client.containers.get(names[3]).remove(force=True)
+        client.containers.get(names[2]).remove(force=True)
+        assert _wait(lambda: on_page() == names[:2] and view.pager.layout.display == "none")  # one page: no pager
+    finally:
+        view.close()

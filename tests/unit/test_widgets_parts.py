@@ -68,15 +68,18 @@ def test_row_actions_follow_the_state():
     assert row_actions("dead") == ("logs", "remove")
 
 
-def test_columns_only_grow_and_rows_line_up():
-    from dockermagic.widgets_parts import column_widths, row_html
+def test_columns_only_grow_and_live_in_the_header():
+    from dockermagic.widgets_parts import column_widths, head_html, row_html
 
     widths = column_widths([["web", "nginx"], ["database", "pg"]], [4, 5])
     assert widths == [8, 5]
     assert column_widths([["a", "b"]], widths) == widths  # a shorter row changes nothing
-    a, b = row_html(["web", "nginx"], widths), row_html(["database<1>", "pg"], widths)
-    assert a.count("width:9ch") == b.count("width:9ch") == 1 and "database&lt;1&gt;" in b
-    assert "<b " in row_html(["name", "image"], widths, head=True)
+    # a row knows no widths: a column that grows changes the header's style sheet only
+    assert row_html(["database<1>", "pg"]) == ("<div style='font-family:monospace;white-space:nowrap'>"
+                                               "<span class='dmc0'>database&lt;1&gt;</span> <span class='dmc1'>pg</span></div>")
+    head = head_html(["name", "image"], widths, "view-1")
+    assert ".view-1 .dmc0{display:inline-block;width:9ch}.view-1 .dmc1{display:inline-block;width:6ch}" in head
+    assert "<b class='dmc0'>name</b>" in head
 
 
 def test_a_row_is_four_widgets_sent_whole():
@@ -85,16 +88,16 @@ def test_a_row_is_four_widgets_sent_whole():
     from dockermagic.widgets_rows import ContainerRow, RowStyle
 
     clicks, style = [], RowStyle()
-    row = ContainerRow("0123456789abcdef", lambda a, cid: clicks.append((a, cid)), style, ["web"], [3], "running")
+    row = ContainerRow("0123456789abcdef", lambda a, cid: clicks.append((a, cid)), style, ["web"], "running")
     try:
         assert [i.get_state()["_dom_classes"] for i in row.items][-1] == ("dockermagic-cells", "dockermagic-0123456789ab")
         assert list(row.buttons_shown()) == ["stop", "logs", "remove"] and "web" in row.cells.value
         row.buttons_shown()["stop"].click()
-        row.update(["web"], [3], "exited")
+        row.update(["web"], "exited")
         row.buttons_shown()["start"].click()
         row.buttons["remove"].click()
         assert clicks == [("stop", "0123456789abcdef"), ("start", "0123456789abcdef"), ("remove", "0123456789abcdef")]
-        row.update(["web"], [3], "dead")
+        row.update(["web"], "dead")
         assert list(row.buttons_shown()) == ["logs", "remove"] and row.toggle.layout is style.hidden
     finally:
         row.close()
