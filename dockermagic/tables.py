@@ -6,7 +6,7 @@ import html
 
 
 class Table:
-    """Rows (dicts) shown under ``columns``; used by images, volume ls, version, info."""
+    """Rows (dicts) shown under ``columns``; used by images, volume ls, version, info, top, stats."""
 
     def __init__(self, columns: list[str], rows: list[dict]):
         self.columns = columns
