@@ -7,7 +7,7 @@ from typing import Any
 
 from .errors import from_docker_error
 from .grammar import parse_filters
-from .secrets import mask_url
+from .secrets import mask_text
 
 
 def _list_row(c: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def _list_row(c: dict[str, Any]) -> dict[str, Any]:
         "id": c["Id"][:12],
         "name": (c.get("Names") or [""])[0].lstrip("/"),
         "image": c.get("Image", ""),
-        "command": mask_url(c.get("Command", "")),
+        "command": mask_text(c.get("Command", "")),
         "state": c.get("State", ""),
         "status": c.get("Status", ""),
         "ports": sorted(set(ports)),
@@ -124,7 +124,7 @@ def top(name: str, *, client, ps_args: str | None = None):
     except Exception as exc:
         raise from_docker_error(exc, f"list the processes of {name}" + (f" with ps {ps_args}" if ps_args else "")) from None
     titles = data.get("Titles") or []
-    return Table(titles, [dict(zip(titles, map(mask_url, p))) for p in data.get("Processes") or []])
+    return Table(titles, [dict(zip(titles, map(mask_text, p))) for p in data.get("Processes") or []])
 
 
 def stats(names: list[str], *, client):

@@ -21,11 +21,15 @@ from .. import client as dm_client
 from ..errors import DockerMagicError
 
 
-def _pairs(items, what):
+def _pairs(items, what, *, from_env: bool = False):
+    """KEY=VALUE options as a dict; with ``from_env`` a bare KEY takes its value from the
+    environment, as ``docker build --build-arg KEY`` does."""
     out = {}
     for item in items or []:
         k, eq, v = item.partition("=")
-        if not eq:
+        if not eq and from_env:
+            v = os.environ.get(k, "")
+        elif not eq:
             raise UsageError(f"{what} takes KEY=VALUE, got {item!r}.")
         out[k] = v
     return out
@@ -109,7 +113,7 @@ class BuildMagics(Magics):
     @argument("-t", "--tag", action="append", default=[], help="name:tag for the image (repeatable)")
     @argument("-f", "--file", default=None, help="save the cell under this name in the context")
     @argument("--context", default=None, help="build context directory (default: the notebook's directory)")
-    @argument("--build-arg", action="append", default=[], help="KEY=VALUE (repeatable)")
+    @argument("--build-arg", action="append", default=[], help="KEY=VALUE, or KEY to take it from the environment (repeatable)")
     @argument("--target", default=None, help="stage to build in a multi-stage Dockerfile")
     @argument("--no-cache", action="store_true", help="do not use the build cache")
     @argument("--pull", action="store_true", help="always try to pull newer base images")
@@ -131,7 +135,7 @@ class BuildMagics(Magics):
         try:
             return build.build_from_text(
                 cell, client=dm_client.get_client(), context=context, file=args.file, tags=args.tag,
-                buildargs=_pairs(args.build_arg, "--build-arg"), target=args.target, nocache=args.no_cache,
+                buildargs=_pairs(args.build_arg, "--build-arg", from_env=True), target=args.target, nocache=args.no_cache,
                 pull=args.pull, labels=_pairs(args.label, "--label"), network_mode=args.network)
         except DockerMagicError as exc:
             # UsageError: one sentence (step, instruction, last lines), and "Run All" stops here.

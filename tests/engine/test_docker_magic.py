@@ -192,11 +192,15 @@ def test_output_of_run_logs_and_exec_masks_secrets(ip, cleanup, images, capsys):
     name = cleanup.name("dm-mask")
     ip.run_line_magic("docker", f"run --name {name} -e API_TOKEN=tok123 -e PLAIN=visible debian:bookworm env")
     cleanup.container(name)
-    ip.run_line_magic("docker", f"run -d --name {name}-up -e API_TOKEN=tok123 debian:bookworm sleep 60")
+    ip.run_line_magic("docker", f"run -d --name {name}-up -e API_TOKEN=tok123 debian:bookworm "
+                                "sh -c 'API_TOKEN=tok123 sleep 60; true'")
     cleanup.container(f"{name}-up")
     logs = ip.run_line_magic("docker", f"logs {name}")
     execd = ip.run_line_magic("docker", f"exec {name}-up env")
-    shown = capsys.readouterr().out + logs.text + execd.output
+    [row] = ip.run_line_magic("docker", f"ps --filter name={name}-up").rows
+    top = ip.run_line_magic("docker", f"top {name}-up")
+    assert "sleep 60" in row["command"] and any("sleep 60" in str(r) for r in top.rows)
+    shown = capsys.readouterr().out + logs.text + execd.output + row["command"] + repr(top) + top._repr_html_()
     assert "API_TOKEN=••••••" in shown and "PLAIN=visible" in shown
     assert "tok123" not in shown
 

@@ -153,3 +153,14 @@ def test_dockerfile_that_cannot_be_saved_is_one_sentence(tmp_path):
 
     with pytest.raises(CommandError, match=r"Could not save the Dockerfile as .*/no/such/dir/Dockerfile.dev: No such file"):
         build_from_text("FROM scratch\n", client=None, context=str(tmp_path), file="no/such/dir/Dockerfile.dev")
+
+
+def test_dockerfile_magic_build_arg_from_the_environment(monkeypatch):
+    from IPython.core.error import UsageError
+
+    from dockermagic.magics.build import _pairs
+
+    monkeypatch.setenv("GREETING", "from-env")
+    assert _pairs(["GREETING", "A=1"], "--build-arg", from_env=True) == {"GREETING": "from-env", "A": "1"}
+    with pytest.raises(UsageError, match="KEY=VALUE"):
+        _pairs(["x"], "--label")
