@@ -76,7 +76,10 @@ class PostgresServer:
 
     def stop(self, timeout: int = 10) -> None:
         """Similar to ``docker stop NAME``; the data stays in the container's volume."""
-        self._container().stop(timeout=timeout)
+        try:
+            self._container().stop(timeout=timeout)
+        except docker.errors.DockerException as exc:
+            raise from_docker_error(exc, f"stop container {self.name}") from None
 
     def remove(self, volumes: bool = True) -> None:
         """Similar to ``docker rm -f -v NAME``: the container and (by default) its anonymous volume."""
@@ -189,9 +192,12 @@ def start_postgres(
         A :class:`PostgresServer` (``.url``, ``.connect()``, ``.engine()``, ``.stop()``, ``.remove()``).
 
     Raises:
-        PostgresError: the port is taken, a container NAME exists with other settings, or
-            Postgres did not become ready within ``timeout`` seconds.
+        PostgresError: the port is not a port number or is taken, a container NAME exists with
+            other settings, or Postgres did not become ready within ``timeout`` seconds.
+        DockerMagicError: the engine refused (an invalid container or volume name, …).
     """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise PostgresError(f"port must be a host port number (1-65535), not {port!r}.")
     client = client or get_client()
     image = imagekit.normalize(image)
     server = PostgresServer(name=name, user=user, password=password, db=db, port=port, image=image, client=client)
@@ -231,7 +237,10 @@ def start_postgres(
         try:
             client.volumes.get(volume)
         except docker.errors.NotFound:
-            client.volumes.create(volume, labels=default_labels())
+            try:
+                client.volumes.create(volume, labels=default_labels())
+            except docker.errors.APIError as exc:
+                raise from_docker_error(exc, f"create volume {volume}") from None
     try:
         container = client.containers.run(
             image,

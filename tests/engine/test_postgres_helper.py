@@ -91,3 +91,16 @@ def test_named_volume_keeps_data_across_recreate_and_other_volume_is_refused(cli
     with again.connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT x FROM kept")
         assert cur.fetchone() == (1,)
+
+
+def test_bad_arguments_and_a_gone_container_are_one_sentence(client, images, cleanup):
+    from dockermagic.errors import DockerMagicError
+    from dockermagic.postgres import PostgresServer
+
+    with pytest.raises(PostgresError, match="port must be a host port number"):
+        start_postgres(cleanup.name("pgport"), port="5433", client=client)
+    with pytest.raises(DockerMagicError, match="could not create volume bad vol!"):
+        start_postgres(cleanup.name("pgvol"), volume="bad vol!", port=59998, client=client)
+    gone = PostgresServer(cleanup.name("pggone"), "root", "pw", "db", 59998, "postgres:13", client=client)
+    with pytest.raises(DockerMagicError, match="could not stop container"):
+        gone.stop()
