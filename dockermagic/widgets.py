@@ -1,9 +1,10 @@
 """Live widgets that follow the engine (the only module besides the magics importing ipywidgets).
 
-ContainersView (a `docker ps -a` table), NetworksView (one diagram per bridge network) and Dashboard
-(both plus images and volumes in tabs). Each view follows the engine through its own EventWatcher and
-refreshes only on events that concern it, so an idle view makes no engine calls. Each view has a full
-plain-text form: terminal IPython shows that instead of the widget.
+ContainersView (a `docker ps -a` table with each row's own buttons; in widgets_containers.py),
+NetworksView (one diagram per bridge network) and Dashboard (both plus images and volumes in tabs).
+Each view follows the engine through an EventWatcher (the Dashboard's one watcher feeds all its tabs)
+and refreshes only on events that concern it, so an idle view makes no engine calls. Each view has a
+full plain-text form: terminal IPython shows that instead of the widget.
 """
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ class ContainersView(_Live, w.VBox):
         self.logs = w.HTML()
         self._head = (*(w.Box(layout=self._style.spacer) for _ in range(3)), self.header)  # the grid's first row
         self._page_size, self._offset = page_size, 0
-        self.prev_page, self.next_page = w.Button(description="◀ prev"), w.Button(description="next ▶")
+        self.prev_page, self.next_page = (w.Button(description=d, layout=self._style.pager) for d in ("◀ prev", "next ▶"))
         self.prev_page.on_click(lambda _b: self.page(-1))
         self.next_page.on_click(lambda _b: self.page(1))
         self.page_label = w.HTML()

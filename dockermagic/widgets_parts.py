@@ -31,12 +31,11 @@ def text_table(head: tuple[str, ...], rows: list[list[str]]) -> str:
     return "\n".join("  ".join(str(c).ljust(n) for c, n in zip(r, widths)).rstrip() for r in [list(head), *rows])
 
 
-def html_table(head, rows: list[list[Any]], marked: int | None = None) -> str:
+def html_table(head, rows: list[list[Any]]) -> str:
+    """A plain HTML table (the dashboard's images and volumes)."""
     th = "".join(f"<th style='text-align:left;padding:1px 8px'>{esc(h)}</th>" for h in head)
-    body = []
-    for i, r in enumerate(rows):
-        style = " style='background:#fff3c4'" if i == marked else ""
-        body.append(f"<tr{style}>" + "".join(f"<td style='padding:1px 8px;white-space:nowrap'>{esc(c)}</td>" for c in r) + "</tr>")
+    body = ["<tr>" + "".join(f"<td style='padding:1px 8px;white-space:nowrap'>{esc(c)}</td>" for c in r) + "</tr>"
+            for r in rows]
     return f"<div style='overflow-x:auto'><table><tr>{th}</tr>{''.join(body)}</table></div>"
 
 

@@ -33,11 +33,12 @@ class RowStyle:
         self.button = w.Layout(width="58px", height="22px", margin="0 2px 0 0", padding="0")
         self.hidden = w.Layout(width="58px", height="22px", margin="0 2px 0 0", padding="0", visibility="hidden")
         self.button_style = w.ButtonStyle()
+        self.pager = w.Layout(width="80px")
         self.cells = w.Layout(margin="0", flex="0 0 auto")
         self.cells_style = HTMLStyle()
 
     def close(self) -> None:
-        for part in (self.table, self.spacer, self.button, self.hidden, self.button_style,
+        for part in (self.table, self.spacer, self.button, self.hidden, self.button_style, self.pager,
                      self.cells, self.cells_style):
             part.close()
 

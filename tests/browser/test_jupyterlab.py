@@ -37,7 +37,7 @@ def browser():
 
 
 # The notebook's cells: 0 loads the extension, then one view each.
-PS, NETWORKS, DASHBOARD = 1, 2, 3
+PS, NETWORKS, DASHBOARD, PAGED = 1, 2, 3, 4
 
 
 def _output(page, cell: int):
@@ -91,6 +91,9 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         f"%docker ps --watch --filter label=org.dockermagic.test={cleanup.label_value}",
         "%docker network ls --watch",
         "%docker dashboard",
+        # one row a page: the pager
+        "from dockermagic.widgets import ContainersView\n"
+        f"ContainersView(filters=['label=org.dockermagic.test={cleanup.label_value}'], page_size=1)",
     ])
 
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -143,6 +146,14 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         dash.locator(".lm-TabBar-tab", has_text="Volumes").click()
         _wait_text(dash, ["mountpoint"], timeout=5)
         dash.screenshot(path=str(ARTIFACTS / "jupyterlab-dashboard.png"))
+
+        # A view with more rows than its page: prev/next in the page move through them.
+        paged = _output(page, PAGED)
+        paged.scroll_into_view_if_needed()
+        _wait_text(paged, ["rows 1–1 of 3", a.name], timeout=5)
+        paged.locator("button:text-is('next ▶')").click()
+        assert a.name not in _wait_text(paged, ["rows 2–2 of 3", b.name], timeout=5)
+        paged.screenshot(path=str(ARTIFACTS / "jupyterlab-paged.png"))
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"))
         (ARTIFACTS / "jupyterlab-failure.txt").write_text(page.inner_text(".jp-Notebook"))

@@ -284,7 +284,7 @@ def test_uptime_clock_rerenders_without_engine_calls(client, cleanup, images):
 
 def test_close_is_prompt_and_closes_every_part(client):
     view = ContainersView(client=client)
-    parts = [view.table, view.header, view.logs, view._style.button]
+    parts = [view.table, view.header, view.logs, view._style.button, view.prev_page, view.next_page, view.pager]
     parts += [p for row in view._row_widgets.values() for p in row.items]
     t0 = time.monotonic()
     view.close()
