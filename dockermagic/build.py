@@ -193,6 +193,30 @@ def _ensure_bases(df_path: str, client: docker.DockerClient, say: Say) -> None:
                 "no registry was reachable to pull the real one.")
 
 
+class LineJoiner:
+    """Whole output lines from the engine's stream messages.
+
+    The engine cuts a line into several messages (a RUN step's stderr arrives as the process writes
+    it), so a message is not a line: text is held until its newline arrives.
+    """
+
+    def __init__(self):
+        self._pending = ""
+
+    def feed(self, text: str) -> list[str]:
+        whole, _, self._pending = (self._pending + _ANSI.sub("", text)).rpartition("\n")
+        return self._keep(whole)
+
+    def flush(self) -> list[str]:
+        rest, self._pending = self._pending, ""
+        return self._keep(rest)
+
+    @staticmethod
+    def _keep(text: str) -> list[str]:
+        # the engine also sends bare newlines as messages of their own
+        return [line for line in text.splitlines() if line.strip()]
+
+
 def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str = "Dockerfile",
                 tags: list[str] | None = None, buildargs: dict | None = None, target: str | None = None,
                 nocache: bool = False, pull: bool = False, labels: dict | None = None,
@@ -225,15 +249,21 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
         stream = client.api.build(path=path, dockerfile=rel_df, tag=tags[0] if tags else None,
                                   buildargs=buildargs, target=target, nocache=nocache, pull=pull,
                                   labels=labels, network_mode=network_mode, decode=True, forcerm=True, rm=True)
+        joiner = LineJoiner()
+
+        def emit(lines):
+            for line in lines:
+                state.feed(line)
+                progress.line(line, state)
+
         for msg in stream:
             if "error" in msg:
+                emit(joiner.flush())
                 raise _failure(state, msg["error"])
             if "ID" in (msg.get("aux") or {}):
                 image_id = msg["aux"]["ID"]
-            for line in _ANSI.sub("", msg.get("stream", "")).splitlines():
-                if line.strip():  # the engine sends bare newlines as messages of their own
-                    state.feed(line)
-                    progress.line(line, state)
+            emit(joiner.feed(msg.get("stream", "")))
+        emit(joiner.flush())
         if image_id is None:
             raise _failure(state, "the engine sent no image id")
         attrs = client.api.inspect_image(image_id)

@@ -125,6 +125,14 @@ def test_broken_build_names_step_and_leaves_no_container(ip, client, cleanup, tm
     assert not left, f"the failed step left {[c['Id'][:12] for c in left]}"
 
 
+def test_a_line_the_engine_sends_in_pieces_is_shown_whole(ip, tmp_path, images):
+    # Python's traceback reaches the engine in several writes; the last line must stay one line.
+    with pytest.raises(UsageError) as err:
+        ip.run_cell_magic("dockerfile", f"--context {tmp_path}",
+                          'FROM python:3.9-slim\nRUN python -c "import no_such_module_xyz"\n')
+    assert "ModuleNotFoundError: No module named 'no_such_module_xyz'" in str(err.value)
+
+
 def test_network_and_no_cache(ip, client, cleanup, tmp_path, images):
     tag = cleanup.name("dmbuild") + ":net"
     cleanup.image(tag)

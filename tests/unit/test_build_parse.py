@@ -164,3 +164,14 @@ def test_dockerfile_magic_build_arg_from_the_environment(monkeypatch):
     assert _pairs(["GREETING", "A=1"], "--build-arg", from_env=True) == {"GREETING": "from-env", "A": "1"}
     with pytest.raises(UsageError, match="KEY=VALUE"):
         _pairs(["x"], "--label")
+
+
+def test_a_line_cut_into_several_messages_comes_out_whole():
+    from dockermagic.build import LineJoiner
+
+    j = LineJoiner()
+    out = []
+    for piece in ["Step 2/2 : RUN x\n", "\x1b[91mModuleNotFoundError", "\x1b[0m\x1b[91m: ", "No module named 'flask'\n\x1b[0m", "\n", "tail"]:
+        out += j.feed(piece)
+    out += j.flush()
+    assert out == ["Step 2/2 : RUN x", "ModuleNotFoundError: No module named 'flask'", "tail"]
