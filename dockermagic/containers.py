@@ -8,6 +8,7 @@ from typing import Any
 from .errors import from_docker_error
 from .grammar import parse_filters
 from .secrets import mask_text
+from .tables import text_grid
 
 
 def _list_row(c: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +64,7 @@ class ContainerList:
 
     def __repr__(self) -> str:
         head = ["CONTAINER ID", "NAMES", "IMAGE", "STATUS", "PORTS", "NETWORKS", "IPS"]
-        return "\n".join("  ".join(cells) for cells in [head] + [self._cells(r) for r in self.rows])
+        return text_grid(head, [self._cells(r) for r in self.rows])
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{h}</th>" for h in ["Container ID", "Name", "Image", "Status", "Ports",

@@ -72,11 +72,13 @@ def from_docker_error(exc: Exception, doing: str) -> DockerMagicError:
     """
     import docker.errors
 
+    from .secrets import mask_text  # an engine message can quote a command line or an env value
+
     if isinstance(exc, docker.errors.APIError):
         detail = exc.explanation or str(exc)
         if isinstance(detail, bytes):
             detail = detail.decode(errors="replace")
-        return DockerMagicError(f"Docker could not {doing}: {str(detail).strip()}.")
+        return DockerMagicError(mask_text(f"Docker could not {doing}: {str(detail).strip()}."))
     if isinstance(exc, docker.errors.DockerException):
-        return DockerMagicError(f"Docker could not {doing}: {exc}.")
-    return DockerMagicError(f"Could not {doing}: {exc}.")
+        return DockerMagicError(mask_text(f"Docker could not {doing}: {exc}."))
+    return DockerMagicError(mask_text(f"Could not {doing}: {exc}."))

@@ -9,6 +9,7 @@ from .errors import CommandError, from_docker_error
 from .formatting import Lines
 from .grammar import flag, parse, parse_filters, parse_prune
 from .summary import network_row
+from .tables import text_grid
 
 
 class NetworkList:
@@ -25,8 +26,7 @@ class NetworkList:
         return pd.DataFrame(self.rows)
 
     def __repr__(self):
-        return "\n".join("  ".join(str(r.get(c, c.upper()) if r else c.upper()) for c in self.COLUMNS)
-                         for r in [None] + self.rows)
+        return text_grid([c.upper() for c in self.COLUMNS], [[r.get(c, "") for c in self.COLUMNS] for r in self.rows])
 
     def _repr_html_(self):
         import html

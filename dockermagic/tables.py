@@ -5,6 +5,13 @@ from __future__ import annotations
 import html
 
 
+def text_grid(head: list[str], rows: list[list]) -> str:
+    """Columns padded to their widest cell, as the docker CLI prints its tables."""
+    grid = [list(head)] + [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in grid) for i in range(len(head))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in grid)
+
+
 class Table:
     """Rows (dicts) shown under ``columns``; used by images, volume ls, version, info, top, stats."""
 
@@ -21,9 +28,7 @@ class Table:
         return pd.DataFrame(self.rows, columns=self.columns)
 
     def __repr__(self) -> str:
-        grid = [[c.upper() for c in self.columns]] + [[str(r.get(c, "")) for c in self.columns] for r in self.rows]
-        widths = [max(len(row[i]) for row in grid) for i in range(len(self.columns))]
-        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in grid)
+        return text_grid([c.upper() for c in self.columns], [[r.get(c, "") for c in self.columns] for r in self.rows])
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
