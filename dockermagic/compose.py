@@ -92,6 +92,26 @@ class ComposeCall:
         return out + [self.subcommand] + args
 
 
+def parse_define(argv: list[str], cwd: str) -> tuple[str | None, str, str]:
+    """``%%compose`` options → (project name, project dir, file name)."""
+    project, pdir, file = None, cwd, "docker-compose.yml"
+    it = iter(argv)
+    for a in it:
+        opt, eq, val = a.partition("=")
+        if opt not in ("-p", "--project-name", "--project-dir", "--project-directory", "-f", "--file"):
+            raise ComposeError(f"%%compose: unknown option {a!r}; use -p NAME, --project-dir DIR, -f FILE.")
+        value = val if eq else next(it, None)
+        if not value:
+            raise ComposeError(f"%%compose: {opt} needs a value.")
+        if opt in ("-p", "--project-name"):
+            project = value
+        elif opt in ("-f", "--file"):
+            file = value
+        else:
+            pdir = os.path.abspath(os.path.join(cwd, value))
+    return project, pdir, file
+
+
 def parse_compose(argv: list[str]) -> ComposeCall:
     """``["-p", "shop", "up", "-d"]`` → ComposeCall. Raises ComposeError for a line Compose can't take."""
     found: dict[str, str] = {}

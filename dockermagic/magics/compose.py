@@ -13,26 +13,6 @@ from .. import compose
 from ..errors import DockerMagicError
 
 
-def parse_define(argv: list[str], cwd: str) -> tuple[str | None, str, str]:
-    """``%%compose`` options → (project name, project dir, file name)."""
-    project, pdir, file = None, cwd, "docker-compose.yml"
-    it = iter(argv)
-    for a in it:
-        opt, eq, val = a.partition("=")
-        if opt not in ("-p", "--project-name", "--project-dir", "--project-directory", "-f", "--file"):
-            raise UsageError(f"%%compose: unknown option {a!r}; use -p NAME, --project-dir DIR, -f FILE.")
-        value = val if eq else next(it, None)
-        if not value:
-            raise UsageError(f"%%compose: {opt} needs a value.")
-        if opt in ("-p", "--project-name"):
-            project = value
-        elif opt in ("-f", "--file"):
-            file = value
-        else:
-            pdir = os.path.abspath(os.path.join(cwd, value))
-    return project, pdir, file
-
-
 @magics_class
 class ComposeMagics(Magics):
     """Remembers the last ``%%compose`` project, so ``%compose up`` needs no options."""
@@ -65,7 +45,7 @@ class ComposeMagics(Magics):
             raise UsageError(str(exc)) from None
 
     def _define(self, argv, cell):
-        project, pdir, file = parse_define(argv, os.getcwd())
+        project, pdir, file = compose.parse_define(argv, os.getcwd())
         self.file = compose.write_project(cell, project_dir=pdir, file=file)
         self.project_dir, self.project = pdir, project
         print(f"Saved {self.file}" + (f" (project {project})" if project else ""))

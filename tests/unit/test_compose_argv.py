@@ -1,11 +1,10 @@
 """The Compose command lines dockermagic builds, without running Compose."""
 
 import pytest
-from IPython.core.error import UsageError
 
+from dockermagic import compose
 from dockermagic.compose import ComposeCall, check_yaml, parse_compose, project_name
 from dockermagic.errors import ComposeError
-from dockermagic.magics.compose import parse_define
 
 V2, V1 = ("/usr/bin/docker", "compose"), ("/usr/bin/docker-compose",)
 
@@ -64,10 +63,10 @@ def test_invalid_yaml_names_its_line():
 
 
 def test_cell_options(tmp_path):
-    assert parse_define([], str(tmp_path)) == (None, str(tmp_path), "docker-compose.yml")
-    assert parse_define(["-p", "shop", "--project-dir", "apps", "-f", "c.yml"], "/nb") == ("shop", "/nb/apps", "c.yml")
-    with pytest.raises(UsageError, match="unknown option"):
-        parse_define(["--build"], "/nb")
+    assert compose.parse_define([], str(tmp_path)) == (None, str(tmp_path), "docker-compose.yml")
+    assert compose.parse_define(["-p", "shop", "--project-dir", "apps", "-f", "c.yml"], "/nb") == ("shop", "/nb/apps", "c.yml")
+    with pytest.raises(ComposeError, match="unknown option"):
+        compose.parse_define(["--build"], "/nb")
 
 
 def test_tool_is_the_v2_plugin_else_v1(monkeypatch):
