@@ -175,3 +175,20 @@ def test_a_line_cut_into_several_messages_comes_out_whole():
         out += j.feed(piece)
     out += j.flush()
     assert out == ["Step 2/2 : RUN x", "ModuleNotFoundError: No module named 'flask'", "tail"]
+
+
+def test_pull_option_reaches_the_build_arguments(ip, monkeypatch, tmp_path):
+    """`%%dockerfile --pull` and `%docker build --pull` ask the engine to pull newer base images."""
+    from dockermagic import build
+    from dockermagic import client as dm_client
+
+    assert parse_build_args(["--pull", "-t", "x:1", "."])[1]["pull"] is True
+    assert "pull" not in parse_build_args(["."])[1]
+
+    calls = []
+    monkeypatch.setattr(dm_client, "get_client", lambda: "no-engine-needed")
+    monkeypatch.setattr(build, "build_from_text", lambda text, **kw: calls.append(kw))
+    for line in (f"--pull -t x:1 --context {tmp_path}", f"-t x:1 --context {tmp_path}"):
+        ip.run_cell_magic("dockerfile", line, "FROM debian:bookworm\n")
+    assert [kw["pull"] for kw in calls] == [True, False]
+    assert calls[0]["tags"] == ["x:1"] and calls[0]["context"] == str(tmp_path)
