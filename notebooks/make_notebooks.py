@@ -14,19 +14,20 @@ from nbformat.v4 import new_notebook
 HERE = Path(__file__).resolve().parent
 
 
-def write(name, cells):
+def write(name, cells, out_dir=HERE):
     nb = new_notebook(cells=cells)
     for i, cell in enumerate(nb.cells):  # stable ids: regenerating leaves unchanged notebooks unchanged
         cell.id = f"{name[:2]}-{i:02d}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, HERE / name)
+    nbformat.write(nb, Path(out_dir) / name)
 
 
-def main():
+def main(out_dir=HERE):
+    """Write every notebook into ``out_dir`` (the sync test passes a temporary folder)."""
     sys.path.insert(0, str(HERE))
     for path in sorted((HERE / "source").glob("nb[0-9][0-9]_*.py")):
         module = importlib.import_module(f"source.{path.stem}")
-        write(module.NAME, module.CELLS)
+        write(module.NAME, module.CELLS, out_dir)
         print(f"wrote {module.NAME}")
 
 
