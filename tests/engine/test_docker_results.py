@@ -1,5 +1,6 @@
 """%docker results bind to names, plain dispatch without IPython, volumes labelled, interrupts detach."""
 
+import io
 import signal
 import threading
 import time
@@ -247,3 +248,20 @@ def test_publish_ranges_and_a_port_published_twice(ip, client, cleanup, images):
     assert {"7000/tcp", "7001/tcp", "8080/tcp", "53/udp"} <= set(ports)
     assert len(ports["8080/tcp"]) == 2 and {b["HostIp"] for b in ports["8080/tcp"]} == {"127.0.0.1"}
     assert len(ip.run_line_magic("docker", f"port {name} 8080")) == 2
+
+
+def test_run_of_a_standin_says_so_once_and_an_image_built_on_it_does_not(ip, client, cleanup, images,
+                                                                         monkeypatch, capsys):
+    monkeypatch.setenv("DOCKERMAGIC_NO_PULL", "1")
+    capsys.readouterr()
+    ip.run_line_magic("docker", f"run --rm --name {cleanup.name('dm-note')} debian:bookworm true")
+    notices = [l for l in capsys.readouterr().out.splitlines() if "stand-in" in l]
+    assert len(notices) == 1 and notices[0].startswith("Note: debian:bookworm is a local stand-in"), notices
+
+    # An image built FROM the stand-in inherits its label, but it is the user's own image.
+    tag = cleanup.image(f"{cleanup.name('dm-own')}:1")
+    client.images.build(fileobj=io.BytesIO(b"FROM debian:bookworm\nENV OWN=1\n"), tag=tag, rm=True)
+    assert client.images.get(tag).labels.get("org.dockermagic.stand-in")  # the label came along
+    ip.run_line_magic("docker", f"run --rm --name {cleanup.name('dm-own')} {tag} sh -c 'echo own $OWN'")
+    out = capsys.readouterr().out.splitlines()
+    assert "own 1" in out and not [l for l in out if "stand-in" in l], out
