@@ -456,3 +456,17 @@ run --name {down} --label role=job debian:bookworm true
     assert names("--filter ancestor=hello-world") == []
     with pytest.raises(UsageError, match="key=value"):
         ip.run_line_magic("docker", "ps --filter nonsense")
+
+
+def test_ps_last_n_shows_the_newest(ip, client, cleanup, images):
+    import time
+
+    names = [cleanup.name(f"dm-last{i}") for i in range(3)]
+    for n in names:  # one after the other: the engine orders the list by creation time, newest first
+        cleanup.container(client.containers.create("debian:bookworm", ["true"], name=n, labels=cleanup.labels))
+        time.sleep(0.05)
+    [(key, value)] = cleanup.labels.items()
+    rows = ip.run_line_magic("docker", f"ps -a -n 2 --filter label={key}={value}").rows
+    assert [r["name"] for r in rows] == [names[2], names[1]]
+    # like the CLI, -n includes stopped containers without -a (these were never started)
+    assert [r["name"] for r in ip.run_line_magic("docker", f"ps --last 1 --filter label={key}={value}").rows] == [names[2]]
