@@ -104,3 +104,22 @@ def test_bad_arguments_and_a_gone_container_are_one_sentence(client, images, cle
     gone = PostgresServer(cleanup.name("pggone"), "root", "pw", "db", 59998, "postgres:13", client=client)
     with pytest.raises(DockerMagicError, match="could not stop container"):
         gone.stop()
+
+
+def test_host_directory_volume_holds_the_data_files(client, images, cleanup, port_5433, tmp_path):
+    data = tmp_path / "ny_taxi_postgres_data"
+    server = start_postgres(cleanup.name("pghost"), volume=str(data), port=port_5433, client=client)
+    try:
+        with server.connect() as conn, conn.cursor() as cur:
+            cur.execute("SHOW server_version_num")
+            major = int(cur.fetchone()[0]) // 10000
+        conn.close()
+        # initdb wrote the server's cluster into the host folder (a stand-in may be a newer major)
+        assert (data / "PG_VERSION").read_text().strip() == str(major)
+        [mount] = [m for m in client.containers.get(server.name).attrs["Mounts"]
+                   if m["Destination"] == "/var/lib/postgresql/data"]
+        assert mount["Type"] == "bind" and mount["Source"] == str(data)
+    finally:
+        server.remove()
+    assert not client.containers.list(all=True, filters={"name": f"^/{server.name}$"})
+    assert (data / "PG_VERSION").exists()  # removing the container leaves the host folder's data
