@@ -131,6 +131,11 @@ def test_frontend_backend_db_up_and_down(ip, client, cleanup, tmp_path, images, 
         with pytest.raises(UsageError, match=r"Compose exec failed: .*nosuch.* (is )?not running|Compose exec failed: No such service: nosuch"):
             ip.run_line_magic("compose", "exec nosuch true")
 
+        # What `down -v` must remove is there first, so the checks after it mean something.
+        assert [n.name for n in client.networks.list(filters=flt)] == [f"{project}_default"]
+        [vol] = client.volumes.list(filters=flt)
+        assert vol.name == f"{project}_ny_taxi_postgres_data"
+        assert vol.attrs["Labels"]["com.docker.compose.volume"] == "ny_taxi_postgres_data"
         ip.run_line_magic("compose", "down -v")
         assert not client.containers.list(all=True, filters=flt)
         assert not client.networks.list(filters=flt)
