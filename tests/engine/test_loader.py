@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import threading
 import time
 from decimal import Decimal
@@ -374,3 +375,19 @@ def test_two_streams_load_the_same_rows_fall_back_on_bad_rows_and_survive_a_kill
     assert load_file(big, "trips", conn_or_server=again, streams=2, progress=False).rows == 227920
     assert query(again, "SELECT count(*) FROM trips") == [(227920,)]
     assert tables(again) == {"trips"}, "the staging table of the killed load is gone"
+
+
+def test_progress_bar_is_on_by_default_and_ends_at_the_file_size_rows_and_mb_s(pg, capsys):
+    from tqdm import tqdm
+
+    result = load_file(YELLOW, "yellow_bar", conn_or_server=pg)  # progress=True is the default
+    assert result.rows == 22792
+    err = capsys.readouterr().err
+    # tqdm redraws the line with \r; the last frame is the bar as closed at the end of the load.
+    last = [frame for frame in err.replace("\n", "\r").split("\r") if frame.strip()][-1]
+    size = tqdm.format_sizeof(YELLOW.stat().st_size, divisor=1024)  # 2,074,351 bytes: "1.98M"
+    assert last.startswith("yellow_bar: 100%"), last
+    assert f"| {size}/{size} [" in last, (size, last)
+    # tqdm's own byte rate, then the loader's postfix: the rows it counted and MB/s.
+    assert re.search(r"[\d.]+[kMG]?B/s, 22,792 rows, \d+ MB/s\]$", last.rstrip()), last
+    assert query(pg, "SELECT count(*) FROM yellow_bar") == [(22792,)]
