@@ -1,6 +1,9 @@
 """Execute the tutorial pack headlessly and write the executed notebooks and HTML to a folder.
 
 Usage: python scripts/run_pack.py [OUT_DIR] [--notebooks a.ipynb b.ipynb]
+
+Every notebook is run whatever happened to the one before (a cell error, a timeout, a kernel that
+died); the last lines name what failed, and the exit code is 1 when anything did.
 """
 
 from __future__ import annotations
@@ -22,22 +25,40 @@ def pack_notebooks() -> list[Path]:
     return sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
 
-def execute(path: Path, out_dir: Path, timeout: int = 900) -> Path:
+def write_html(nb, out: Path) -> str | None:
+    """The HTML next to the executed notebook; the reason as one line when it could not be made."""
+    try:
+        from nbconvert import HTMLExporter
+
+        html, _ = HTMLExporter().from_notebook_node(nb)
+        out.with_suffix(".html").write_text(html)
+    except Exception as exc:  # noqa: BLE001 - any exporter failure is reported, the run goes on
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return None
+
+
+def execute(path: Path, out_dir: Path, timeout: int = 900) -> tuple[str | None, str | None]:
+    """Run one notebook and write its executed copy and HTML to ``out_dir``, even when a cell fails.
+
+    Returns (why execution failed, why there is no HTML), each None when all went well. Any
+    exception counts: a cell error, a timeout, a kernel that died or would not start.
+    """
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    failure = None
     try:
         client.execute()
-    finally:
-        out = out_dir / path.name
-        nbformat.write(nb, out)
-        try:
-            from nbconvert import HTMLExporter
+    except Exception as exc:  # noqa: BLE001 - one notebook's failure must not stop the pack
+        failure = _reason(exc)
+    nbformat.write(nb, out_dir / path.name)
+    return failure, write_html(nb, out_dir / path.name)
 
-            html, _ = HTMLExporter().from_notebook_node(nb)
-            out.with_suffix(".html").write_text(html)
-        except Exception as exc:  # HTML is a convenience; the executed notebook is the record
-            print(f"  (no HTML for {path.name}: {exc})")
-    return out
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, CellExecutionError):  # its text ends with the error's own last line
+        lines = str(exc).strip().splitlines()
+        return lines[-1] if lines else type(exc).__name__
+    return f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,17 +72,28 @@ def main(argv: list[str] | None = None) -> int:
     if not notebooks:
         print("run_pack: no notebooks found in notebooks/", file=sys.stderr)
         return 1
-    failed = []
+    failed, no_html = [], []
     for path in notebooks:
         started = time.monotonic()
         try:
-            execute(path.resolve(), out_dir)
-            print(f"  ok     {path.name}  ({time.monotonic() - started:.1f} s)")
-        except CellExecutionError as exc:
+            failure, html_error = execute(path.resolve(), out_dir)
+        except Exception as exc:  # noqa: BLE001 - an unreadable notebook or an unwritable out_dir
+            failure, html_error = _reason(exc), "the notebook was not executed"
+        took = f"({time.monotonic() - started:.1f} s)"
+        if failure:
             failed.append(path.name)
-            print(f"  FAILED {path.name}: {str(exc).strip().splitlines()[-1]}")
+            print(f"  FAILED {path.name} {took}: {failure}")
+        else:
+            print(f"  ok     {path.name}  {took}")
+        if html_error:
+            no_html.append(path.name)
+            print(f"  no HTML for {path.name}: {html_error}")
     print(f"run_pack: executed notebooks and HTML are in {out_dir}")
-    return 1 if failed else 0
+    if failed:
+        print(f"run_pack: {len(failed)} of {len(notebooks)} notebooks failed: {', '.join(failed)}")
+    if no_html:
+        print(f"run_pack: no HTML was written for: {', '.join(no_html)}")
+    return 1 if failed or no_html else 0
 
 
 if __name__ == "__main__":
