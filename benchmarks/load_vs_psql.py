@@ -5,13 +5,19 @@ data/generated/) into a throw-away Postgres container (start_postgres on a free 
 5433). Prints:
 
 - ours / \\copy        (target <= 1.1; best of --repeat runs each, alternating)
+- ours with streams=2 / \\copy   (two COPY connections into one staging table; same file, same runs)
+- parquet: ours on a 1.36 M-row green 2024-01 parquet (the real file's 56,551 rows x 24,
+  data/expand_sample.py expand_parquet) / `zcat | psql \\copy` of the same rows as CSV.gz
+  (parquet_as_csv: pyarrow's rendering, what the loader sends) into a table LIKE ours
 - to_sql / ours       (target >= 15; by default to_sql loads 137 k rows and the time is scaled
                        by 10 — pass --full-to-sql to load the whole month, ~2-3 min)
-- our peak RSS at 137 k and at 1.37 M rows (target: flat, <= 250 MB), measured in a child
-  process that runs only the load (its own getrusage RUSAGE_SELF ru_maxrss).
+- our peak RSS at 137 k and at 1.37 M rows (target: flat, <= 250 MB), and of the streams=2 and
+  parquet loads, each measured in a child process that runs only the load (its own getrusage
+  RUSAGE_SELF ru_maxrss; the highest of the runs).
 
 The \\copy table is created LIKE our loaded table, so both parse into the same column types.
-The container is removed at the end. Usage: ``python benchmarks/load_vs_psql.py [--full-to-sql]``.
+The container is removed at the end.
+Usage: ``python benchmarks/load_vs_psql.py [--full-to-sql] [--streams 2] [--repeat 5] [--no-parquet]``.
 """
 
 from __future__ import annotations
@@ -78,19 +84,22 @@ kwargs = {"conn_or_server": srv}
 takes = inspect.signature(getattr(loader, "load_file", loader.load_csv)).parameters
 if "progress" in takes:
     kwargs["progress"] = os.environ.get("B_PROGRESS") == "1"
+if int(os.environ.get("B_STREAMS", "1")) > 1:
+    kwargs["streams"] = int(os.environ["B_STREAMS"])
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
-result = loader.load_csv(sys.argv[1], sys.argv[2], **kwargs)
+load = loader.load_file if sys.argv[1].endswith(".parquet") else loader.load_csv
+result = load(sys.argv[1], sys.argv[2], **kwargs)
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "rows": result.rows, "base_kb": base,
                   "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
 
-def ours(server, path: Path, table: str) -> dict:
-    """load_csv in a fresh child process: its time and its own peak RSS."""
+def ours(server, path: Path, table: str, streams: int = 1) -> dict:
+    """load_csv (load_file for parquet) in a fresh child process: its time and its own peak RSS."""
     env = dict(os.environ, B_USER=server.user, B_PASSWORD=server.password, B_DB=server.db, B_PORT=str(server.port),
-               B_PROGRESS="1" if PROGRESS else "0")
+               B_PROGRESS="1" if PROGRESS else "0", B_STREAMS=str(streams))
     out = subprocess.run([sys.executable, "-c", CHILD, str(path), table], env=env, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"our load into {table} failed:\n{out.stderr.strip()[-2000:]}")
@@ -145,6 +154,8 @@ def main(argv=None) -> None:
     parser.add_argument("--full-to-sql", action="store_true", help="to_sql the whole month instead of 137 k rows x 10")
     parser.add_argument("--progress", action="store_true", help="time our load with its progress bar drawn")
     parser.add_argument("--repeat", type=int, default=5, help="runs of ours and \\copy each (best is kept)")
+    parser.add_argument("--streams", type=int, default=2, help="also time ours with this many COPY streams (1: skip)")
+    parser.add_argument("--no-parquet", action="store_true", help="skip the green parquet case")
     args = parser.parse_args(argv)
     global PROGRESS
     PROGRESS = args.progress
@@ -155,6 +166,12 @@ def main(argv=None) -> None:
     tenth = expand.expand(rows=TENTH)
     print(f"data: {month.name} ({month.stat().st_size / 2**20:.1f} MiB), {tenth.name} "
           f"(ready in {time.perf_counter() - started:.1f} s)")
+    if not args.no_parquet:
+        started = time.perf_counter()
+        green = expand.expand_parquet()
+        green_csv = expand.parquet_as_csv(green)
+        print(f"data: {green.name} ({green.stat().st_size / 2**20:.1f} MiB), {green_csv.name} "
+              f"({green_csv.stat().st_size / 2**20:.1f} MiB) (ready in {time.perf_counter() - started:.1f} s)")
 
     client = connect()
     port = free_port()
@@ -166,7 +183,8 @@ def main(argv=None) -> None:
         print(f"loader parameters: {', '.join(params)}; progress bar {'on' if PROGRESS else 'off'} for ours")
 
         small = ours(server, tenth, "trips_small")
-        t_ours, t_copy = [], []
+        t_ours, t_copy, t_two, t_pq, t_pq_copy = [], [], [], [], []
+        rss_two = rss_pq = 0
         for i in range(args.repeat):
             big = ours(server, month, "trips_ours")
             t_ours.append(big["seconds"])
@@ -175,7 +193,24 @@ def main(argv=None) -> None:
             else:
                 execute(server, "TRUNCATE trips_copy")
             t_copy.append(psql_copy(server, month, "trips_copy"))
-            print(f"run {i + 1}: ours {t_ours[-1]:.2f} s, \\copy {t_copy[-1]:.2f} s")
+            line = f"run {i + 1}: ours {t_ours[-1]:.2f} s, \\copy {t_copy[-1]:.2f} s"
+            if args.streams > 1:
+                two = ours(server, month, "trips_two", streams=args.streams)
+                assert two["rows"] == expand.MONTH_ROWS, two
+                t_two.append(two["seconds"])
+                rss_two = max(rss_two, two["maxrss_kb"])
+                line += f", streams={args.streams} {t_two[-1]:.2f} s"
+            if not args.no_parquet:
+                pq_run = ours(server, green, "green_ours")
+                t_pq.append(pq_run["seconds"])
+                rss_pq = max(rss_pq, pq_run["maxrss_kb"])
+                if i == 0:
+                    execute(server, "CREATE TABLE green_copy (LIKE green_ours)")
+                else:
+                    execute(server, "TRUNCATE green_copy")
+                t_pq_copy.append(psql_copy(server, green_csv, "green_copy"))
+                line += f"; green parquet ours {t_pq[-1]:.2f} s, CSV.gz \\copy {t_pq_copy[-1]:.2f} s"
+            print(line, flush=True)
 
         if args.full_to_sql:
             t_sql, sql_rows = zoomcamp_to_sql(server, month, "trips_to_sql")
@@ -186,6 +221,11 @@ def main(argv=None) -> None:
 
         mine, theirs = count(server, "trips_ours"), count(server, "trips_copy")
         assert mine == theirs and mine[0] == expand.MONTH_ROWS, (mine, theirs)
+        if args.streams > 1:
+            assert count(server, "trips_two") == mine, "streams=2 loaded other rows"
+        if not args.no_parquet:
+            green_mine, green_theirs = count(server, "green_ours"), count(server, "green_copy")
+            assert green_mine == green_theirs and green_mine[0] == expand.GREEN_ROWS, (green_mine, green_theirs)
         assert count(server, "trips_to_sql")[0] == sql_rows
 
         best_ours, best_copy = min(t_ours), min(t_copy)
@@ -198,6 +238,17 @@ def main(argv=None) -> None:
         print(f"to_sql (Zoomcamp)       {t_sql_month:6.1f} s  ({how})")
         print(f"ours / \\copy   = {best_ours / best_copy:.2f}   (target <= 1.1; medians: {med_ours / med_copy:.2f})")
         print(f"to_sql / ours  = {t_sql_month / best_ours:.1f}   (target >= 15)")
+        if args.streams > 1:
+            print(f"ours streams={args.streams} {min(t_two):6.2f} s  (same file, same server)")
+            print(f"streams={args.streams} / \\copy = {min(t_two) / best_copy:.2f}   "
+                  f"(medians: {statistics.median(t_two) / med_copy:.2f}); peak RSS {rss_two / 1024:.0f} MB")
+        if not args.no_parquet:
+            print(f"green parquet: {green_mine[0]:,} rows in both tables, sum(total_amount) {green_mine[1]}")
+            print(f"ours (parquet)          {min(t_pq):6.2f} s  ({green_mine[0] / min(t_pq):,.0f} rows/s)")
+            print(f"zcat | psql \\copy (CSV) {min(t_pq_copy):6.2f} s")
+            print(f"parquet / \\copy = {min(t_pq) / min(t_pq_copy):.2f}   "
+                  f"(medians: {statistics.median(t_pq) / statistics.median(t_pq_copy):.2f}); "
+                  f"peak RSS {rss_pq / 1024:.0f} MB")
         print(f"our peak RSS: {small['maxrss_kb'] / 1024:.0f} MB at {small['rows']:,} rows, "
               f"{big['maxrss_kb'] / 1024:.0f} MB at {big['rows']:,} rows "
               f"(python + imports alone: {big['base_kb'] / 1024:.0f} MB; target flat, <= 250 MB)")

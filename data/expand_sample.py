@@ -10,10 +10,16 @@ stays flat whatever the size. Deterministic: the same sample and row count give 
 (the gzip header carries no timestamp). The result is written to ``OUT.part`` and renamed, so an
 existing output file is always complete and is reused as a cache.
 
+``expand_parquet`` does the same for the real green 2024-01 parquet file (56,551 rows, 24 passes
+-> 1,357,224 rows, one row group per pass, timestamps moved like above) and ``parquet_as_csv``
+writes a parquet file's rows as CSV.gz (pyarrow's CSV writer, the rendering the loader sends to
+COPY), so ``\\copy`` can be timed on exactly the same rows.
+
 Usage::
 
     python data/expand_sample.py                      # -> data/generated/yellow_tripdata_2021-01.expanded.csv.gz
     python data/expand_sample.py --rows 136977 OUT.csv.gz
+    python data/expand_sample.py --green              # -> data/generated/green_tripdata_2024-01.expanded.parquet (+ .csv.gz)
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MONTH_ROWS = 1_369_765  # rows in the real yellow_tripdata_2021-01.csv
+GREEN_ROWS = 24 * 56_551  # 1,357,224: 24 passes over the real green_tripdata_2024-01.parquet
 GENERATED = HERE / "generated"
 BLANK_COLUMNS = ("VendorID", "passenger_count", "RatecodeID", "store_and_fwd_flag", "payment_type")
 TIME_COLUMNS = ("tpep_pickup_datetime", "tpep_dropoff_datetime")
@@ -33,11 +40,11 @@ SHIFT = timedelta(hours=12)
 WRAP = 29  # passes shift by 0, 12 h, ... up to 14 days before wrapping: dates stay in the month
 
 
-def shared_sample() -> Path:
+def shared_sample(name: str = "yellow_tripdata_2021-01.head.csv") -> Path:
     """The real sample in ../shared/data/nyc-tlc (beside the repo root); DOCKERMAGIC_SHARED_DATA overrides."""
     override = os.environ.get("DOCKERMAGIC_SHARED_DATA")
     base = Path(override) if override else HERE.parent.parent / "shared" / "data"
-    return base / "nyc-tlc" / "yellow_tripdata_2021-01.head.csv"
+    return base / "nyc-tlc" / name
 
 
 def default_output(rows: int = MONTH_ROWS) -> Path:
@@ -102,13 +109,73 @@ def expand(sample: Path | None = None, out: Path | None = None, rows: int = MONT
     return out
 
 
+def expand_parquet(sample: Path | None = None, out: Path | None = None, rows: int = GREEN_ROWS, *,
+                   force: bool = False) -> Path:
+    """Write ``rows`` rows of the real green parquet ``sample`` (again and again, timestamps moved
+    by 12 h a pass) to ``out``; reuse ``out`` if it exists. One row group per pass: flat memory."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    sample = Path(sample) if sample else shared_sample("green_tripdata_2024-01.parquet")
+    out = Path(out) if out else GENERATED / (
+        "green_tripdata_2024-01.expanded.parquet" if rows == GREEN_ROWS else f"green_tripdata_2024-01.expanded.{rows}.parquet")
+    if out.is_file() and not force:
+        return out
+    table = pq.read_table(sample)  # one month of green trips: ~60 k rows, a few MB
+    if table.num_rows == 0:
+        raise ValueError(f"{sample} has no rows.")
+    stamps = [i for i, f in enumerate(table.schema) if pa.types.is_timestamp(f.type)]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(out.name + ".part")
+    written, sweep = 0, 0
+    with pq.ParquetWriter(part, table.schema, compression="snappy") as writer:  # TLC's own compression
+        while written < rows:
+            chunk = table.slice(0, min(table.num_rows, rows - written))
+            delta = pa.scalar(SHIFT * (sweep % WRAP), pa.duration("us"))
+            for i in stamps:
+                chunk = chunk.set_column(i, chunk.schema.field(i), pc.add(chunk.column(i), delta))
+            writer.write_table(chunk)
+            written += chunk.num_rows
+            sweep += 1
+    part.replace(out)
+    return out
+
+
+def parquet_as_csv(parquet: Path, out: Path | None = None, *, force: bool = False) -> Path:
+    """The rows of ``parquet`` as CSV.gz with a header (next to it by default); reuse ``out`` if it exists."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    parquet = Path(parquet)
+    out = Path(out) if out else parquet.with_suffix(".csv.gz")
+    if out.is_file() and not force:
+        return out
+    part = out.with_name(out.name + ".part")
+    source = pq.ParquetFile(parquet)
+    with open(part, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0, filename="") as gz:
+        with pacsv.CSVWriter(gz, source.schema_arrow) as writer:
+            for batch in source.iter_batches(batch_size=65_536):
+                writer.write_batch(batch)
+    part.replace(out)
+    return out
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", type=Path, default=None, help="output .csv.gz (default under data/generated/)")
     parser.add_argument("--sample", type=Path, default=None, help="real sample CSV (default: the shared yellow 2021-01 head)")
     parser.add_argument("--rows", type=int, default=MONTH_ROWS)
     parser.add_argument("--force", action="store_true", help="rewrite even if the output exists")
+    parser.add_argument("--green", action="store_true",
+                        help="expand the green parquet instead (default 1,357,224 rows) and write it as CSV.gz too")
     args = parser.parse_args(argv)
+    if args.green:
+        parquet = expand_parquet(args.sample, args.out, args.rows if args.rows != MONTH_ROWS else GREEN_ROWS,
+                                 force=args.force)
+        print(parquet)
+        print(parquet_as_csv(parquet, force=args.force))
+        return
     print(expand(args.sample, args.out, args.rows, force=args.force))
 
 
