@@ -66,8 +66,10 @@ class Progress:
             return
         self.bytes += len(data)
         self.rows = self.rows + data.count(b"\n") if self.source.kind == "csv" else position
+        # The bar's own rate counts the file as stored (gzip-compressed, perhaps); this one counts
+        # the CSV text that went to Postgres, so it is labelled.
         mb_s = self.bytes / 1e6 / max(time.monotonic() - self.started, 1e-6)
-        self.bar.set_postfix_str(f"{self.rows:,} rows, {mb_s:.0f} MB/s", refresh=False)
+        self.bar.set_postfix_str(f"{self.rows:,} rows, {mb_s:.0f} MB/s into Postgres", refresh=False)
         self.bar.update(position - self.bar.n)
 
     def close(self) -> None:

@@ -388,6 +388,6 @@ def test_progress_bar_is_on_by_default_and_ends_at_the_file_size_rows_and_mb_s(p
     size = tqdm.format_sizeof(YELLOW.stat().st_size, divisor=1024)  # 2,074,351 bytes: "1.98M"
     assert last.startswith("yellow_bar: 100%"), last
     assert f"| {size}/{size} [" in last, (size, last)
-    # tqdm's own byte rate, then the loader's postfix: the rows it counted and MB/s.
-    assert re.search(r"[\d.]+[kMG]?B/s, 22,792 rows, \d+ MB/s\]$", last.rstrip()), last
+    # tqdm's own byte rate, then the loader's postfix: the rows it counted and MB/s of CSV sent.
+    assert re.search(r"[\d.]+[kMG]?B/s, 22,792 rows, \d+ MB/s into Postgres\]$", last.rstrip()), last
     assert query(pg, "SELECT count(*) FROM yellow_bar") == [(22792,)]
