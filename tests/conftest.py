@@ -40,8 +40,18 @@ def client():
         if IN_CI:
             pytest.fail(f"CI=true and {exc}", pytrace=False)
         pytest.skip(str(exc))
+    dangling_before = _dangling(c)
     yield c
+    # A rebuilt tag, or a tag removed with noprune, leaves its old image untagged ("dangling"):
+    # not a tag the tests could register, but still left behind. Remove the ones this run made.
+    for image_id in _dangling(c) - dangling_before:
+        with contextlib.suppress(docker.errors.APIError):
+            c.api.remove_image(image_id, noprune=False)
     c.close()
+
+
+def _dangling(c) -> set[str]:
+    return {i["Id"] for i in c.api.images(filters={"dangling": True})}
 
 
 def _remove_container(client, cid, timeout: float = 15.0) -> None:
