@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .each import for_each
 from .errors import CommandError, from_docker_error
 from .formatting import Lines
 from .secrets import mask_text
@@ -17,15 +18,7 @@ def _get(name: str, client):
 
 
 def _each(names: list[str], doing: str, act, client) -> list[str]:
-    if not names:
-        raise CommandError(f"'docker {doing}' needs at least one container.")
-    for n in names:
-        c = _get(n, client)
-        try:
-            act(c)
-        except Exception as exc:
-            raise from_docker_error(exc, f"{doing} container {n}") from None
-    return names
+    return for_each(names, lambda n: act(_get(n, client)), command=doing, kind="container", doing=doing)
 
 
 def rm(names: list[str], *, client, force: bool = False, volumes: bool = False) -> list[str]:

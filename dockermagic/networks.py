@@ -5,6 +5,7 @@ from __future__ import annotations
 from docker.types import IPAMConfig, IPAMPool
 
 from .client import labels_with_defaults
+from .each import for_each
 from .errors import CommandError, from_docker_error
 from .formatting import Lines
 from .grammar import flag, parse, parse_filters, parse_prune
@@ -89,12 +90,9 @@ def disconnect(network: str, container: str, *, client, force: bool = False):
 
 
 def rm(names: list[str], *, client):
-    """Similar to ``docker network rm``."""
-    for n in names:
-        try:
-            _get(n, client).remove()
-        except Exception as exc:
-            raise from_docker_error(exc, f"remove network {n}") from None
+    """Similar to ``docker network rm``. Returns the names given."""
+    return for_each(names, lambda n: _get(n, client).remove(), command="network rm", kind="network",
+                    doing="remove")
 
 
 def prune(*, client, filters: list[str] | None = None) -> list[str]:
@@ -137,11 +135,7 @@ def network_command(argv: list[str], *, client):
             raise CommandError("'docker network disconnect' needs NETWORK CONTAINER.")
         return disconnect(*p.args, client=client, **p.flags)
     if sub in ("rm", "remove"):
-        p = parse("network rm", rest, [])
-        if not p.args:
-            raise CommandError("'docker network rm' needs at least one network.")
-        rm(p.args, client=client)
-        return Lines(p.args)
+        return Lines(rm(parse("network rm", rest, []).args, client=client))
     if sub == "prune":
         return Lines(prune(client=client, filters=parse_prune("network prune", rest)))
     raise CommandError(f"'docker network {sub}' is not supported.")

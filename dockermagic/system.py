@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from .errors import CommandError, from_docker_error
+from .each import for_each
+from .errors import from_docker_error
 from .tables import Table
 
 
@@ -75,11 +76,5 @@ def tag(source: str, target: str, *, client) -> str:
 
 def rmi(names: list[str], *, client, force: bool = False) -> list[str]:
     """Remove image names (tags), the image itself once untagged. Similar to ``docker rmi [-f]``."""
-    if not names:
-        raise CommandError("'docker rmi' needs at least one image.")
-    for n in names:
-        try:
-            client.images.remove(n, force=force)
-        except Exception as exc:
-            raise from_docker_error(exc, f"remove image {n}") from None
-    return names
+    return for_each(names, lambda n: client.images.remove(n, force=force), command="rmi", kind="image",
+                    doing="remove")

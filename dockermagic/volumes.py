@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .client import labels_with_defaults
+from .each import for_each
 from .errors import CommandError, from_docker_error
 from .formatting import Lines
 from .grammar import flag, parse, parse_filters, parse_prune
@@ -47,14 +48,8 @@ def inspect(names: list[str], *, client) -> InspectResult:
 
 def rm(names: list[str], *, client, force: bool = False) -> list[str]:
     """Similar to ``docker volume rm [-f]``."""
-    if not names:
-        raise CommandError("'docker volume rm' needs at least one volume.")
-    for n in names:
-        try:
-            client.api.remove_volume(n, force=force)
-        except Exception as exc:
-            raise from_docker_error(exc, f"remove volume {n}") from None
-    return names
+    return for_each(names, lambda n: client.api.remove_volume(n, force=force), command="volume rm",
+                    kind="volume", doing="remove")
 
 
 def prune(*, client, filters: list[str] | None = None) -> list[str]:
