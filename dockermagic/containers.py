@@ -7,7 +7,7 @@ from typing import Any
 
 from .errors import from_docker_error
 from .grammar import parse_filters
-from .secrets import mask_text
+from .secrets import mask_env_dict, mask_text
 from .tables import text_grid
 
 
@@ -31,7 +31,7 @@ def _list_row(c: dict[str, Any]) -> dict[str, Any]:
         "networks": sorted(nets),
         "ips": [n.get("IPAddress") for n in nets.values() if n.get("IPAddress")],
         "full_id": c["Id"],
-        "labels": c.get("Labels") or {},
+        "labels": mask_env_dict(c.get("Labels") or {}),  # a label can carry a password too
     }
 
 
@@ -90,7 +90,7 @@ def ps(*, client, all: bool = False, filters: list[str] | None = None, last: int
         raw = client.api.containers(all=all or last is not None, filters=by_key or None,
                                     limit=last if last is not None else -1)
     except Exception as exc:  # the SDK raises several classes; one sentence for all
-        raise from_docker_error(exc, "list containers") from None
+        raise from_docker_error(exc, "list containers") from exc
     return ContainerList([_list_row(c) for c in raw])
 
 
@@ -98,7 +98,7 @@ def _get(name: str, client):
     try:
         return client.containers.get(name)
     except Exception as exc:
-        raise from_docker_error(exc, f"find container {name}") from None
+        raise from_docker_error(exc, f"find container {name}") from exc
 
 
 def port(name: str, *, client, private: str | None = None) -> list[str]:
@@ -123,7 +123,7 @@ def top(name: str, *, client, ps_args: str | None = None):
     try:
         data = client.api.top(_get(name, client).id, ps_args=ps_args)
     except Exception as exc:
-        raise from_docker_error(exc, f"list the processes of {name}" + (f" with ps {ps_args}" if ps_args else "")) from None
+        raise from_docker_error(exc, f"list the processes of {name}" + (f" with ps {ps_args}" if ps_args else "")) from exc
     titles = data.get("Titles") or []
     return Table(titles, [dict(zip(titles, map(mask_text, p))) for p in data.get("Processes") or []])
 
@@ -138,7 +138,7 @@ def stats(names: list[str], *, client):
         try:
             s = client.api.stats(c.id, stream=False)
         except Exception as exc:
-            raise from_docker_error(exc, f"read the stats of {n}") from None
+            raise from_docker_error(exc, f"read the stats of {n}") from exc
         cpu, pre = s.get("cpu_stats") or {}, s.get("precpu_stats") or {}
         d_cpu = (cpu.get("cpu_usage") or {}).get("total_usage", 0) - (pre.get("cpu_usage") or {}).get("total_usage", 0)
         d_sys = cpu.get("system_cpu_usage", 0) - pre.get("system_cpu_usage", 0)

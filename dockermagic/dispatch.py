@@ -16,8 +16,9 @@ from typing import Any, Callable
 
 from . import containers, formatting, inspecting, lifecycle, networks, pulling, running, system, volumes
 from .commandline import split_commands
-from .errors import CommandError
-from .grammar import PS_FLAGS, RUN_FLAGS, flag, parse
+from .errors import CommandError, DockerMagicError, from_docker_error, is_connection_error
+from .grammar import PS_FLAGS, RUN_FLAGS, flag, parse, whole_number
+from .secrets import redact
 
 
 @dataclass
@@ -27,6 +28,10 @@ class Context:
     cwd: str
     out: Callable[[str], None] = print
     given: Any = field(default=None, repr=False)
+
+    def __post_init__(self):
+        shown = self.out
+        self.out = lambda line: shown(redact(line))  # every streamed line, whoever produced it
 
     @property
     def client(self):
@@ -43,7 +48,7 @@ def _ps(argv, ctx):
         raise CommandError(f"'docker ps' takes no arguments, got {' '.join(p.args)}.")
     if p.flags.get("watch"):
         return _lazy("widgets", "ContainersView", "docker ps --watch")(client=ctx.client, filters=p.flags.get("filter"))
-    last = _int("ps -n", p.flags["last"]) if "last" in p.flags else None
+    last = whole_number("ps -n", p.flags["last"], low=-1) if "last" in p.flags else None
     result = containers.ps(client=ctx.client, all=p.flags.get("all", False), filters=p.flags.get("filter"),
                            last=last)
     no_trunc = p.flags.get("no_trunc", False)
@@ -77,10 +82,7 @@ def _stop(argv, ctx):
 
 
 def _int(what: str, value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise CommandError(f"'docker {what}' needs a whole number, got {value!r}.") from None
+    return whole_number(what, value)
 
 
 def _names(cmd, specs, fn, **conv):
@@ -233,7 +235,8 @@ def usage() -> str:
     managed = sorted(k for k in ROUTES if " " in k)
     return (
         "Run docker CLI commands through the engine API (never a shell), e.g. ``%docker ps -a``.\n\n"
-        "A %%docker cell takes one command per line: ``\\`` continues a line, ``#`` starts a comment,\n"
+        "A %%docker cell takes one command per line: ``\\`` continues a line, ``#`` at the start of a\n"
+        "word starts a comment (``-e PW=abc#123`` keeps its #), a newline inside quotes stays in the word,\n"
         "a leading ``docker`` is optional, quoting is a POSIX shell's.\n\n"
         "Expanded, and nothing else:\n"
         "  {name} / {obj.attr} / $name  the value of a Python variable of the notebook ($name only\n"
@@ -241,7 +244,9 @@ def usage() -> str:
         "                               shell-style ${X} are left alone);\n"
         "  $(pwd), ${PWD}, $PWD         the notebook's directory; a leading ~ is the home directory;\n"
         "                               relative -v/--mount host paths count from the notebook.\n"
-        "As in a shell, nothing inside '...' or after a # comment is expanded.\n"
+        "As in a shell, nothing inside '...' or after a # comment is expanded (not ~, $PWD, $(pwd)).\n"
+        "A variable's value is always one word: never split at spaces, never expanded again, and a\n"
+        "word that starts with a value is never read as a flag.\n"
         "Any other $(...) or `...` is refused: there is no command substitution.\n\n"
         "Results bind: ``x = %docker ps`` (HTML table, text, x.to_frame()); likewise logs, inspect,\n"
         "top, stats, images, version, info, network/volume ls; exec gives x.exit_code.\n\n"
@@ -264,7 +269,18 @@ def _route(argv: list[str], ctx: Context):
     if route is None:
         what = " ".join(argv[:2]) if argv[0] in ("container", "image") else argv[0]
         raise CommandError(f"'docker {what}' is not supported by %docker ('%docker?' lists what is).")
-    return route(argv[len(key.split()):], ctx)
+    try:
+        return route(argv[len(key.split()):], ctx)
+    except DockerMagicError:
+        raise
+    except Exception as exc:
+        # What a route did not turn into a sentence itself: the engine vanished (requests/urllib3),
+        # or the SDK refused. Anything else is a bug and keeps its traceback.
+        import docker.errors
+
+        if is_connection_error(exc) or isinstance(exc, docker.errors.DockerException):
+            raise from_docker_error(exc, f"carry out 'docker {key}'") from exc
+        raise
 
 
 def run_command(command: str | list[str], *, client=None, cwd: str | None = None,

@@ -22,5 +22,5 @@ def for_each(names: list[str], act: Callable[[str], object], *, command: str, ki
         except DockerMagicError:
             raise
         except Exception as exc:
-            raise from_docker_error(exc, f"{doing} {kind} {name}") from None
+            raise from_docker_error(exc, f"{doing} {kind} {name}") from exc
     return names

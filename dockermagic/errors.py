@@ -1,7 +1,12 @@
 """Every error dockermagic raises on purpose.
 
     DockerMagicError                 base class; its message is one sentence meant for a person
-    ├── EngineUnavailable            no Docker engine answers
+    ├── EngineUnavailable            no Docker engine answers (also when it vanishes mid-session)
+    ├── EngineError                  the engine refused a request: .status_code, .explanation
+    │   ├── NotFound                 404: no such container, image, network, volume
+    │   │   └── NotInRegistry        a registry answered that it has no such repository or tag
+    │   ├── Conflict                 409: a name in use, a running container removed without -f
+    │   └── InvalidRequest           400: the engine rejected the arguments
     ├── ImageKitError                an image could be neither found, pulled nor built as a stand-in
     ├── CommandError                 a docker command was given wrong or unsupported arguments
     ├── BuildFailed                  an image build stopped at a step (number, instruction, last output)
@@ -11,20 +16,54 @@
     ├── DatasetError                 a NYC TLC colour or month that has no published file
     └── DownloadError                a file could not be downloaded (offline, unreachable, 404, wrong size)
 
-The magics turn any DockerMagicError into an IPython ``UsageError`` so the user sees the
-sentence, not a traceback. Other modules add their own subclasses here, so there is one
-place to read the whole tree.
+``from_docker_error`` turns what the docker SDK (or requests/urllib3 under it) raised into the
+right class here; callers raise it ``from`` the original, so plain-API code keeps the kind, the
+engine's status and the cause. Only the magics turn a DockerMagicError into an IPython
+``UsageError`` (the sentence, no traceback). Every message passes through ``secrets.redact``.
+Other modules add their own subclasses here, so there is one place to read the whole tree.
 """
 
 from __future__ import annotations
 
 
 class DockerMagicError(Exception):
-    """Base class: ``str(error)`` is a complete sentence for the user."""
+    """Base class: ``str(error)`` is a complete sentence for the user, with secrets masked."""
+
+    def __init__(self, *args):
+        from .secrets import redact  # errors are displays too: no secret in any message
+
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
 
 class EngineUnavailable(DockerMagicError):
     """No Docker engine answers at the configured address."""
+
+
+class EngineError(DockerMagicError):
+    """The engine answered with an error: ``status_code`` (e.g. 500) and its own ``explanation``."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, explanation: str = ""):
+        super().__init__(message)
+        from .secrets import redact
+
+        self.status_code = status_code
+        self.explanation = redact(explanation)
+
+
+class NotFound(EngineError):
+    """404: the engine has no object by that name (container, image, network, volume)."""
+
+
+class NotInRegistry(NotFound):
+    """A registry answered that it has no such repository or tag (nothing is made up in its place)."""
+
+
+class Conflict(EngineError):
+    """409: the name is taken, or the object is in a state that forbids the request."""
+
+
+class InvalidRequest(EngineError):
+    """400: the engine rejected the request's arguments."""
 
 
 class ImageKitError(DockerMagicError):
@@ -65,20 +104,54 @@ class DownloadError(DockerMagicError):
     """A download failed: offline, server unreachable, HTTP error, or the size does not match."""
 
 
-def from_docker_error(exc: Exception, doing: str) -> DockerMagicError:
-    """Turn a docker SDK exception into one sentence saying what failed.
+_BY_STATUS = {404: NotFound, 409: Conflict, 400: InvalidRequest}
 
-    ``doing`` completes "Docker could not ...", e.g. ``"start container web"``.
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True when ``exc`` (or what it wraps) means the engine could not be reached at all: a refused
+    or vanished socket, a dropped connection, a timeout (requests/urllib3 errors, OSError)."""
+    import requests
+    import urllib3
+
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                            urllib3.exceptions.HTTPError, ConnectionError, FileNotFoundError, TimeoutError)):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def engine_unavailable(doing: str = "") -> EngineUnavailable:
+    """The how-to-start sentence, naming what was being done when the engine stopped answering."""
+    from .client import START_HINT
+
+    what = f" (while trying to {doing})" if doing else ""
+    return EngineUnavailable(f"The Docker engine does not answer{what}: {START_HINT}.")
+
+
+def from_docker_error(exc: Exception, doing: str) -> DockerMagicError:
+    """Turn a docker SDK exception into the matching class above, with one sentence saying what failed.
+
+    ``doing`` completes "Docker could not ...", e.g. ``"start container web"``. An ``APIError``
+    becomes ``NotFound``/``Conflict``/``InvalidRequest``/``EngineError`` carrying the engine's
+    status; a connection error from requests/urllib3 becomes ``EngineUnavailable``. Raise the
+    result ``from exc`` so the original stays the ``__cause__``.
     """
     import docker.errors
 
-    from .secrets import mask_text  # an engine message can quote a command line or an env value
-
+    if isinstance(exc, DockerMagicError):
+        return exc
     if isinstance(exc, docker.errors.APIError):
         detail = exc.explanation or str(exc)
         if isinstance(detail, bytes):
             detail = detail.decode(errors="replace")
-        return DockerMagicError(mask_text(f"Docker could not {doing}: {str(detail).strip()}."))
+        detail = str(detail).strip().rstrip(".")
+        status = exc.status_code or (404 if isinstance(exc, docker.errors.NotFound) else None)
+        cls = _BY_STATUS.get(status, EngineError)
+        return cls(f"Docker could not {doing}: {detail}.", status_code=status, explanation=detail)
+    if is_connection_error(exc):
+        return engine_unavailable(doing)
     if isinstance(exc, docker.errors.DockerException):
-        return DockerMagicError(mask_text(f"Docker could not {doing}: {exc}."))
-    return DockerMagicError(mask_text(f"Could not {doing}: {exc}."))
+        return DockerMagicError(f"Docker could not {doing}: {exc}.")
+    return DockerMagicError(f"Could not {doing}: {exc}.")

@@ -12,6 +12,7 @@ import json
 import re
 
 from .errors import CommandError
+from .secrets import redact
 
 _ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 
@@ -67,8 +68,15 @@ def _render(tokens: list, obj, i: int = 0, stop_at_end: bool = False):
                 return "".join(out), i
             raise CommandError("The --format template has an {{end}} without {{range}}.")
         elif val.startswith("range "):
-            items = _lookup(obj, val[6:].strip())
-            items = list(items.values()) if isinstance(items, dict) else list(items or [])
+            path = val[6:].strip()
+            items = _lookup(obj, path)
+            if isinstance(items, dict):
+                items = list(items.values())
+            elif isinstance(items, list) or items is None:
+                items = list(items or [])
+            else:  # as in Go: range over a number or a string is an error, not a loop
+                raise CommandError(f"The --format action {{{{range {path}}}}} needs a list or a map, "
+                                   f"and {path} is {'text' if isinstance(items, str) else 'a single value'}.")
             body_end = None
             for item in items or [None]:
                 text, body_end = _render(tokens, item, i, stop_at_end=True)
@@ -76,7 +84,7 @@ def _render(tokens: list, obj, i: int = 0, stop_at_end: bool = False):
                     out.append(text)
             i = body_end
         elif val.startswith("json "):
-            out.append(json.dumps(_lookup(obj, val[5:].strip())))
+            out.append(json.dumps(_lookup(obj, val[5:].strip()), default=str))
         elif val.startswith("."):
             out.append(_text(_lookup(obj, val)))
         else:
@@ -89,7 +97,7 @@ def _render(tokens: list, obj, i: int = 0, stop_at_end: bool = False):
 def render(template: str, objects: list[dict]) -> Lines:
     """Apply ``template`` to each object, like ``docker … --format``; ``json`` → one JSON per line."""
     if template.strip() == "json":
-        return Lines([json.dumps(o, default=str) for o in objects])
+        return Lines([redact(json.dumps(o, default=str)) for o in objects])
     template = template.removeprefix("table").lstrip() if template.startswith("table ") else template
     template = template.replace("\\t", "\t").replace("\\n", "\n")
     tokens, pos = [], 0
@@ -101,4 +109,4 @@ def render(template: str, objects: list[dict]) -> Lines:
     if any(kind == "text" and "{{" in val for kind, val in tokens):
         raise CommandError("The --format template has a {{ without its closing }}.")
     _render(tokens, {})  # a bad template is refused even when there is nothing to format
-    return Lines([_render(tokens, o)[0] for o in objects])
+    return Lines([redact(_render(tokens, o)[0]) for o in objects])

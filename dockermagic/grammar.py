@@ -8,9 +8,14 @@ stops at the first positional argument for commands that take a trailing command
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .errors import CommandError
+
+
+class Literal(str):
+    """A word that began with the value of a Python variable: always an argument, never a flag."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,12 @@ def parse(command: str, argv: list[str], specs: list[Flag], *, stop_at_positiona
 
     while i < len(argv):
         word = argv[i]
-        if word == "--":
+        if isinstance(word, Literal):
+            out.args.append(word)
+            if stop_at_positional:
+                out.args.extend(argv[i + 1:])
+                break
+        elif word == "--":
             out.args.extend(argv[i + 1:])
             break
         if word.startswith("--") and len(word) > 2:
@@ -114,6 +124,22 @@ PS_FLAGS = [
     flag("filter", "-f", "--filter", repeat=True), flag("format", "--format", value=True),
     flag("no_trunc", "--no-trunc"), flag("watch", "--watch"),
 ]
+
+
+def whole_number(what: str, value, *, low: int = 0, high: int = 2**31 - 1) -> int:
+    """``value`` as an int in ``low..high``, read as the CLI reads numbers (ASCII digits, an
+    optional leading ``-``); ``what`` names the flag in the error (``"ps -n"``).
+
+    Raises:
+        CommandError: not a whole number, or out of range.
+    """
+    text = str(value).strip()
+    if not re.fullmatch(r"-?[0-9]{1,19}", text):
+        raise CommandError(f"'docker {what}' needs a whole number, got {str(value)[:40]!r}.")
+    number = int(text)
+    if not low <= number <= high:
+        raise CommandError(f"'docker {what}' must be between {low} and {high}, got {text}.")
+    return number
 
 
 def parse_filters(filters: list[str] | None) -> dict[str, list[str]]:

@@ -18,6 +18,7 @@ import glob
 import hashlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from typing import Callable, Iterable
 
 import docker
 
-from .errors import DockerMagicError, ImageKitError
+from .errors import DockerMagicError, ImageKitError, NotInRegistry
 
 STANDIN_LABEL = "org.dockermagic.stand-in"
 RECIPE_LABEL = "org.dockermagic.recipe"
@@ -196,19 +197,49 @@ def pulls_allowed() -> bool:
     return not _registry_unreachable and os.environ.get("DOCKERMAGIC_NO_PULL", "") in ("", "0", "false")
 
 
+# What the engine says when a registry answered but has no such repository or tag (the engine
+# answers 404 for these; a registry it cannot reach is a 500 naming the network error).
+_MISSING = re.compile(r"manifest unknown|manifest for \S+ not found|repository does not exist|"
+                      r"pull access denied|no such manifest|not found: does not exist", re.IGNORECASE)
+
+
+def registry_answered_missing(failure) -> bool:
+    """True when a pull failure (an SDK exception or the error text of a pull event) means the
+    registry answered "no such image" (a mistyped tag), False when no registry could be asked."""
+    status = getattr(failure, "status_code", None)
+    text = str(getattr(failure, "explanation", None) or failure)
+    return status == 404 or bool(_MISSING.search(text))
+
+
+def not_in_registry(ref: str, failure) -> NotInRegistry:
+    reason = str(getattr(failure, "explanation", None) or failure).strip().splitlines()[0][:160].rstrip(".")
+    return NotInRegistry(f"The registry has no image {normalize(ref)} ({reason}); check the name and the tag.",
+                         status_code=404, explanation=reason)
+
+
 def try_pull(ref: str, *, client: docker.DockerClient, say: Say = print) -> bool:
-    """Pull ``ref`` once; on a registry failure remember it and return False."""
+    """Pull ``ref`` once. When no registry answers, remember that for the process and return False.
+
+    Raises:
+        NotInRegistry: the registry answered that it has no such image or tag: a mistyped tag must
+            not turn into a stand-in under that name, and it says nothing about the registry.
+    """
     global _registry_unreachable
     if not pulls_allowed():
         return False
     repo, tag = split_ref(ref)
     try:
-        for _ in client.api.pull(repo, tag=tag, stream=True, decode=True):
-            pass
+        failure = None
+        for event in client.api.pull(repo, tag=tag, stream=True, decode=True):
+            failure = failure or event.get("error")
+        if failure:
+            raise docker.errors.DockerException(failure)
         client.images.get(ref)
         say(f"{ref}: pulled from the registry")
         return True
     except docker.errors.DockerException as exc:
+        if registry_answered_missing(exc):
+            raise not_in_registry(ref, exc) from exc
         _registry_unreachable = True
         reason = getattr(exc, "explanation", None) or str(exc)
         say(f"{ref}: no registry answers ({str(reason).splitlines()[0][:120]}); using a local stand-in")

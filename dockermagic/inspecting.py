@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 
-from .errors import CommandError, DockerMagicError, from_docker_error
+from .errors import CommandError, NotFound, from_docker_error
 from .secrets import mask_inspect
 
 TYPES = ("container", "image", "network", "volume")
@@ -51,7 +51,8 @@ def inspect(names: list[str], *, client, type: str | None = None) -> InspectResu
 
     Raises:
         CommandError: no names, or an unknown ``--type``.
-        DockerMagicError: a name matches no object of the types tried.
+        NotFound: a name matches no object of the types tried.
+        DockerMagicError: the engine refused otherwise (EngineUnavailable when it does not answer).
     """
     import docker.errors
 
@@ -61,14 +62,16 @@ def inspect(names: list[str], *, client, type: str | None = None) -> InspectResu
         raise CommandError(f"'docker inspect --type' must be one of {', '.join(TYPES)}, not {type!r}.")
     out = []
     for n in names:
+        missing = None
         for kind in [type] if type else TYPES:
             try:
                 out.append(_lookup(n, kind, client))
                 break
-            except docker.errors.NotFound:
-                continue
+            except docker.errors.NotFound as exc:
+                missing = exc
             except Exception as exc:
-                raise from_docker_error(exc, f"inspect {n}") from None
+                raise from_docker_error(exc, f"inspect {n}") from exc
         else:
-            raise DockerMagicError(f"No {type or 'container, image, network or volume'} is named {n!r}.")
+            raise NotFound(f"No {type or 'container, image, network or volume'} is named {n!r}.",
+                           status_code=404) from missing
     return InspectResult(out)

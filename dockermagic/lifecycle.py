@@ -7,14 +7,15 @@ from typing import Callable
 from .each import for_each
 from .errors import CommandError, from_docker_error
 from .formatting import Lines
-from .secrets import mask_text
+from .grammar import whole_number
+from .secrets import redact_lines, remember_env
 
 
 def _get(name: str, client):
     try:
         return client.containers.get(name)
     except Exception as exc:
-        raise from_docker_error(exc, f"find container {name}") from None
+        raise from_docker_error(exc, f"find container {name}") from exc
 
 
 def _each(names: list[str], doing: str, act, client) -> list[str]:
@@ -43,25 +44,54 @@ def kill(names: list[str], *, client, signal: str | None = None) -> list[str]:
     return _each(names, "kill", lambda c: c.kill(**kw), client)
 
 
-def parse_since(value: str) -> int:
-    """``--since`` as the CLI takes it: ``90s``/``10m``/``2h``, a Unix time, or an RFC 3339 time."""
+_MAX_SECONDS = 9223372036  # Go's longest time.Duration (what the CLI's --since parses), in seconds
+_MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def parse_since(value: str, *, now: float | None = None) -> int:
+    """``--since`` as the CLI takes it: ``90s``/``10m``/``2h``, a Unix time, or an RFC 3339 time.
+
+    Returns a Unix time of at least 1 (the SDK refuses 0: "since" before 1970 means everything).
+
+    Raises:
+        CommandError: another form, or a time the CLI could not represent either.
+    """
     import datetime
     import re
     import time
 
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)([smh])", value)
+    value = str(value).strip()
+    m = re.fullmatch(r"([0-9]{1,20}(?:\.[0-9]{1,9})?)([smh])", value)
     if m:
-        return int(time.time() - float(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)])
-    if value.isdigit():
-        return int(value)
+        seconds = float(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)]
+        if seconds > _MAX_SECONDS:
+            raise CommandError(f"'docker logs --since {value}' reaches further back than the CLI can "
+                               "(about 292 years); give a date instead.")
+        return max(1, int((time.time() if now is None else now) - seconds))
+    m = re.fullmatch(r"([0-9]{1,20})(?:\.[0-9]{1,9})?", value)
+    if m:
+        if int(m.group(1)) > _MAX_TIME:
+            raise CommandError(f"'docker logs --since {value}' is after the year 9999.")
+        return max(1, int(m.group(1)))
     try:
         when = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise CommandError(f"'docker logs --since' needs 10m, 2h, a Unix time or 2024-01-02T15:04:05Z, "
-                           f"got {value!r}.") from None
+                           f"got {value[:40]!r}.") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=datetime.timezone.utc)
-    return int(when.timestamp())
+    try:
+        return max(1, int(when.timestamp()))
+    except (OverflowError, OSError, ValueError):
+        raise CommandError(f"'docker logs --since {value}' is not a time the engine can use.") from None
+
+
+def parse_tail(value) -> int | str:
+    """``--tail``/``-n``: ``all`` or a whole number of lines (a negative one means all, as for the CLI)."""
+    if value is None or str(value).strip() == "all":
+        return "all"
+    n = whole_number("logs --tail", value, low=-(2**63), high=2**63 - 1)
+    return "all" if n < 0 else n
 
 
 class LogsResult(Lines):
@@ -111,24 +141,20 @@ def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False
     Returns:
         LogsResult (FollowedLogs with ``follow``): the lines shown.
     """
-    c = _get(name, client)
-    if tail is not None and tail != "all" and not str(tail).isdigit():
-        raise CommandError(f"'docker logs --tail' needs a number or 'all', got {tail!r}.")
-    kw = {"timestamps": timestamps, "tail": int(tail) if tail not in (None, "all") else "all"}
+    kw = {"timestamps": timestamps, "tail": parse_tail(tail)}
     if since is not None:
         kw["since"] = parse_since(since)
+    c = _get(name, client)
     try:
         if not follow:
             # Masked like every display: a container may print its own environment.
-            text = mask_text(c.logs(**kw).decode(errors="replace").rstrip("\n"))
-            return LogsResult(name, text.split("\n") if text else [], timestamps=timestamps)
+            return LogsResult(name, list(redact_lines([c.logs(**kw)])), timestamps=timestamps)
         shown: list[str] = []
         stream = c.logs(stream=True, follow=True, **kw)
         try:
-            for chunk in stream:
-                for line in mask_text(chunk.decode(errors="replace").rstrip("\n")).split("\n"):
-                    shown.append(line)
-                    say(line)
+            for line in redact_lines(stream):
+                shown.append(line)
+                say(line)
         except KeyboardInterrupt:
             c.reload()
             if c.status == "running":
@@ -138,7 +164,7 @@ def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False
             stream.close()
         return FollowedLogs(name, shown, timestamps=timestamps)
     except Exception as exc:
-        raise from_docker_error(exc, f"read the logs of {name}") from None
+        raise from_docker_error(exc, f"read the logs of {name}") from exc
 
 
 class ExecResult:
@@ -166,6 +192,7 @@ def exec_(name: str, command: list[str], *, client, env: list[str] | None = None
     """
     if not command:
         raise CommandError("'docker exec' needs a container and a command.")
+    remember_env(env)
     c = _get(name, client)
     api = client.api
     try:
@@ -173,23 +200,17 @@ def exec_(name: str, command: list[str], *, client, env: list[str] | None = None
         if detach:
             api.exec_start(ex["Id"], detach=True)
             return ExecResult(None, "")
-        shown, pending = [], ""
+        shown = []
         try:
-            for chunk in api.exec_start(ex["Id"], stream=True):
-                pending += chunk.decode(errors="replace")
-                *lines, pending = pending.split("\n")
-                for line in map(mask_text, lines):
-                    shown.append(line)
-                    say(line)
+            for line in redact_lines(api.exec_start(ex["Id"], stream=True)):
+                shown.append(line)
+                say(line)
         except KeyboardInterrupt:
             # The engine has no call to stop an exec'd process; it runs on inside the container.
             say(f"Stopped following: the command may still run inside {name}; "
                 f"%docker restart {name} ends it.")
             return ExecResult(None, "\n".join(shown))
-        if pending:
-            shown.append(mask_text(pending))
-            say(shown[-1])
         code = api.exec_inspect(ex["Id"])["ExitCode"]
     except Exception as exc:
-        raise from_docker_error(exc, f"exec in {name}") from None
+        raise from_docker_error(exc, f"exec in {name}") from exc
     return ExecResult(code, "\n".join(shown))

@@ -49,14 +49,14 @@ def create(name: str, *, client, driver: str = "bridge", subnet=None, gateway=No
         return client.networks.create(name, driver=driver, ipam=ipam, internal=internal,
                                       labels=labels_with_defaults(labels))
     except Exception as exc:
-        raise from_docker_error(exc, f"create network {name}") from None
+        raise from_docker_error(exc, f"create network {name}") from exc
 
 
 def _get(name, client):
     try:
         return client.networks.get(name)
     except Exception as exc:
-        raise from_docker_error(exc, f"find network {name}") from None
+        raise from_docker_error(exc, f"find network {name}") from exc
 
 
 def ls(*, client) -> NetworkList:
@@ -64,7 +64,7 @@ def ls(*, client) -> NetworkList:
     try:
         raw = client.api.networks()
     except Exception as exc:
-        raise from_docker_error(exc, "list networks") from None
+        raise from_docker_error(exc, "list networks") from exc
     return NetworkList([network_row(n) for n in raw])
 
 
@@ -78,7 +78,7 @@ def connect(network: str, container: str, *, client, ip=None, aliases=None):
     try:
         _get(network, client).connect(container, ipv4_address=ip, aliases=aliases)
     except Exception as exc:
-        raise from_docker_error(exc, f"connect {container} to {network}") from None
+        raise from_docker_error(exc, f"connect {container} to {network}") from exc
 
 
 def disconnect(network: str, container: str, *, client, force: bool = False):
@@ -86,7 +86,7 @@ def disconnect(network: str, container: str, *, client, force: bool = False):
     try:
         _get(network, client).disconnect(container, force=force)
     except Exception as exc:
-        raise from_docker_error(exc, f"disconnect {container} from {network}") from None
+        raise from_docker_error(exc, f"disconnect {container} from {network}") from exc
 
 
 def rm(names: list[str], *, client):
@@ -101,7 +101,7 @@ def prune(*, client, filters: list[str] | None = None) -> list[str]:
     try:
         return client.api.prune_networks(filters=by_key or None).get("NetworksDeleted") or []
     except Exception as exc:
-        raise from_docker_error(exc, "prune networks") from None
+        raise from_docker_error(exc, "prune networks") from exc
 
 
 CREATE_FLAGS = [flag("driver", "-d", "--driver", value=True), flag("subnet", "--subnet", value=True),

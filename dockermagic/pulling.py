@@ -60,6 +60,7 @@ def pull(ref: str, *, client, say: Callable[[str], None] = print) -> str:
     Returns how the image came: ``pulled``, ``present``, ``built`` or ``reused``.
 
     Raises:
+        NotInRegistry: the registry answered that it has no such image or tag.
         DockerMagicError: the pull failed and there is no stand-in.
     """
     import docker.errors
@@ -72,6 +73,8 @@ def pull(ref: str, *, client, say: Callable[[str], None] = print) -> str:
             show_progress(client.api.pull(repo, tag=tag, stream=True, decode=True), say)
             return "pulled"
         except (docker.errors.DockerException, DockerMagicError) as exc:
+            if imagekit.registry_answered_missing(exc):  # a mistyped tag: never a stand-in under it
+                raise imagekit.not_in_registry(ref, exc) from exc
             failure = (getattr(exc, "explanation", None) or str(exc)).splitlines()[0][:160]
     if imagekit.standin_for(ref) is None:
         raise DockerMagicError(f"Could not pull {ref}: {failure}.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from typing import Any, Callable
 
 import docker
@@ -10,14 +12,27 @@ import docker
 from . import imagekit
 from .client import default_labels, labels_with_defaults
 from .errors import CommandError, from_docker_error
-from .secrets import mask_text
+from .grammar import whole_number
+from .secrets import LineRedactor, remember_env
 
 
-def _port_range(text: str, spec: str) -> list[int]:
-    first, dash, last = text.partition("-")
-    if not first.isdigit() or (dash and not last.isdigit()) or int(last or first) < int(first):
-        raise CommandError(f"The port mapping {spec!r} is not [ip:][host[-end]:]container[-end][/proto].")
-    return list(range(int(first), int(last or first) + 1))
+def _port_range(text: str, spec: str, *, low: int) -> list[int]:
+    """``80`` or ``8000-8010`` as the CLI reads it: ASCII digits, ports ``low``..65535, start <= end."""
+    m = re.fullmatch(r"([0-9]{1,5})(?:-([0-9]{1,5}))?", text)
+    first, last = (int(m.group(1)), int(m.group(2) or m.group(1))) if m else (-1, -1)
+    if not m or not low <= first <= last <= 65535:
+        raise CommandError(f"The port mapping {spec!r} is not [ip:][host[-end]:]container[-end][/proto] "
+                           f"with ports {low}-65535.")
+    return list(range(first, last + 1))
+
+
+def _host_ip(ip: str, spec: str) -> str:
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        raise CommandError(f"The port mapping {spec!r} names {ip!r}, which is not an IP address "
+                           "(write ip:host:container, e.g. 127.0.0.1:8080:80).") from None
+    return ip
 
 
 def publish_ports(specs: list[str]) -> dict[str, Any]:
@@ -50,9 +65,11 @@ def publish_ports(specs: list[str]) -> dict[str, Any]:
             ip = parts.pop(0)
         if len(parts) > 2 or (ip is not None and len(parts) != 2):
             raise CommandError(f"The port mapping {spec!r} is not [ip:][host:]container[/proto].")
-        container = _port_range(parts[-1], spec)
+        if ip:
+            _host_ip(ip, spec)
+        container = _port_range(parts[-1], spec, low=1)
         host = parts[0] if len(parts) == 2 else ""
-        hosts = _port_range(host, spec) if host else []
+        hosts = _port_range(host, spec, low=0) if host else []
         if hosts and len(hosts) != len(container):
             if len(container) != 1:
                 raise CommandError(f"The port mapping {spec!r} maps {len(hosts)} host ports to "
@@ -138,10 +155,10 @@ def ensure_volumes(names: list[str], *, client) -> list[str]:
             try:
                 client.volumes.create(n, labels=default_labels())
             except Exception as exc:
-                raise from_docker_error(exc, f"create volume {n}") from None
+                raise from_docker_error(exc, f"create volume {n}") from exc
             made.append(n)
         except Exception as exc:
-            raise from_docker_error(exc, f"find volume {n}") from None
+            raise from_docker_error(exc, f"find volume {n}") from exc
     return made
 
 
@@ -154,7 +171,9 @@ def read_env_files(paths: list[str], *, cwd: str) -> list[str]:
             with open(full, encoding="utf-8") as fh:
                 lines = fh.read().splitlines()
         except OSError as exc:
-            raise CommandError(f"The env file {path!r} cannot be read: {exc.strerror}.") from None
+            raise CommandError(f"The env file {path!r} cannot be read: {exc.strerror or exc}.") from exc
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise CommandError(f"The env file {path!r} is not UTF-8 text (as the docker CLI requires).") from exc
         for line in lines:
             line = line.strip()
             if line and not line.startswith("#"):
@@ -189,11 +208,11 @@ def parse_mount(spec: str, *, cwd: str):
 def parse_restart(policy: str) -> dict:
     """``--restart no|always|unless-stopped|on-failure[:N]`` → SDK ``restart_policy``."""
     name, _, count = policy.partition(":")
-    if name not in ("no", "always", "unless-stopped", "on-failure") or (count and not count.isdigit()):
+    if name not in ("no", "always", "unless-stopped", "on-failure") or (count and name != "on-failure"):
         raise CommandError(f"The restart policy {policy!r} is not no, always, unless-stopped or on-failure[:N].")
     out = {"Name": "" if name == "no" else name}
     if count:
-        out["MaximumRetryCount"] = int(count)
+        out["MaximumRetryCount"] = whole_number("run --restart on-failure:N", count)
     return out
 
 
@@ -216,6 +235,7 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     cwd = cwd or os.getcwd()
     environment = read_env_files(env_file or [], cwd=cwd)
     environment += [e if "=" in e else f"{e}={os.environ.get(e, '')}" for e in env or []]
+    remember_env(environment)  # from now on these values are masked wherever they appear
     if network_alias and not network:
         raise CommandError("'docker run --network-alias' needs --network (a user-defined network).")
     extra = {}
@@ -251,13 +271,17 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
             network=network, labels=labels, auto_remove=rm, working_dir=workdir, user=user,
             hostname=hostname, **extra)
     except Exception as exc:
-        raise from_docker_error(exc, f"run {image}") from None
+        raise from_docker_error(exc, f"run {image}") from exc
     if not detach:
         stream = None
         try:
             stream = container.logs(stream=True, follow=True)
+            lines = LineRedactor()  # masked line by line: a secret cut by the chunking is still caught
             for chunk in stream:
-                say(mask_text(chunk.decode(errors="replace").rstrip("\n")))
+                for line in lines.feed(chunk):
+                    say(line)
+            for line in lines.flush():
+                say(line)
             # The log stream can end a moment before the engine records the exit; like the
             # CLI, return only once the container has really stopped (with --rm: is removed).
             try:
@@ -286,5 +310,5 @@ def stop(names: list[str], *, client, timeout: int | None = None) -> list[str]:
             c = client.containers.get(n)
             c.stop(**({"timeout": timeout} if timeout is not None else {}))
         except Exception as exc:
-            raise from_docker_error(exc, f"stop {n}") from None
+            raise from_docker_error(exc, f"stop {n}") from exc
     return names

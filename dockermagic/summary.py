@@ -1,5 +1,6 @@
 """Turn the engine's inspect dicts into the rows people read: what `docker ps` shows, plus
-networks and IPs. Shared by the result tables and the widgets; secrets never get here."""
+networks and IPs. Shared by the result tables and the widgets; secrets never get here: a
+container's env values are learned (``secrets.remember_env``) and its command and labels masked."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .imagekit import standin_mark
+from .secrets import mask_argv, mask_env_dict, remember_env
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -96,7 +98,8 @@ def container_networks(attrs: dict[str, Any]) -> list[dict[str, Any]]:
 def container_row(attrs: dict[str, Any], image_labels: dict[str, str] | None = None) -> dict[str, Any]:
     """What `docker ps` shows for one container (from a full inspect dict), plus networks/IPs."""
     config = attrs.get("Config") or {}
-    cmd = " ".join((config.get("Entrypoint") or []) + (config.get("Cmd") or []))
+    remember_env(config.get("Env"))  # the widgets see every container: learn its secrets first
+    cmd = " ".join(mask_argv((config.get("Entrypoint") or []) + (config.get("Cmd") or [])))
     nets = container_networks(attrs)
     # A container inherits its image's labels, so the stand-in label is usually already here.
     labels = image_labels or config.get("Labels") or {}
@@ -114,7 +117,7 @@ def container_row(attrs: dict[str, Any], image_labels: dict[str, str] | None = N
         "ips": [n["ip"] for n in nets if n["ip"]],
         "network_details": nets,
         "stand_in": standin_mark(config.get("Image") or "", labels),
-        "labels": dict(config.get("Labels") or {}),
+        "labels": mask_env_dict(config.get("Labels") or {}),
     }
 
 
@@ -142,5 +145,5 @@ def network_row(attrs: dict[str, Any]) -> dict[str, Any]:
         "internal": bool(attrs.get("Internal")),
         "bridge": options.get("com.docker.network.bridge.name") or (f"br-{attrs.get('Id', '')[:12]}" if attrs.get("Driver") == "bridge" else ""),
         "containers": containers,
-        "labels": dict(attrs.get("Labels") or {}),
+        "labels": mask_env_dict(attrs.get("Labels") or {}),
     }

@@ -6,6 +6,7 @@ import datetime
 
 from .each import for_each
 from .errors import from_docker_error
+from .secrets import mask_inspect
 from .tables import Table
 
 
@@ -22,7 +23,7 @@ def images(*, client, all: bool = False, name: str | None = None) -> Table:
     try:
         raw = client.api.images(name=name, all=all)
     except Exception as exc:
-        raise from_docker_error(exc, "list images") from None
+        raise from_docker_error(exc, "list images") from exc
     rows = []
     for img in raw:
         created = datetime.datetime.fromtimestamp(img.get("Created", 0), datetime.timezone.utc)
@@ -40,7 +41,7 @@ def version(*, client) -> Table:
     try:
         v = client.version()
     except Exception as exc:
-        raise from_docker_error(exc, "read the engine version") from None
+        raise from_docker_error(exc, "read the engine version") from exc
     rows = [{"component": "docker-py (client)", "version": docker.__version__,
              "api_version": client.api.api_version, "os_arch": ""},
             {"component": "Engine", "version": v.get("Version", ""), "api_version": v.get("ApiVersion", ""),
@@ -58,9 +59,9 @@ def info(*, client) -> Table:
     try:
         data = client.info()
     except Exception as exc:
-        raise from_docker_error(exc, "read the engine info") from None
+        raise from_docker_error(exc, "read the engine info") from exc
     t = Table(["key", "value"], [{"key": k, "value": data[k]} for k in INFO_KEYS if k in data])
-    t.raw = data
+    t.raw = mask_inspect(data)  # HttpProxy and the like may hold user:password@
     return t
 
 
@@ -70,7 +71,7 @@ def tag(source: str, target: str, *, client) -> str:
     try:
         client.images.get(source).tag(repo, t)
     except Exception as exc:
-        raise from_docker_error(exc, f"tag {source} as {target}") from None
+        raise from_docker_error(exc, f"tag {source} as {target}") from exc
     return f"{repo}:{t}"
 
 

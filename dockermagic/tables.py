@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+from .secrets import redact
+
 
 def text_grid(head: list[str], rows: list[list]) -> str:
     """Columns padded to their widest cell, as the docker CLI prints its tables."""
@@ -17,7 +19,8 @@ class Table:
 
     def __init__(self, columns: list[str], rows: list[dict]):
         self.columns = columns
-        self.rows = rows
+        # Masked once, here: top's command lines, info's proxy URLs... every table shows only this.
+        self.rows = [{k: redact(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows]
 
     def __len__(self) -> int:
         return len(self.rows)

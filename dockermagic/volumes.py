@@ -19,7 +19,7 @@ def create(name: str | None = None, *, client, driver: str = "local", labels: li
         return client.volumes.create(name, driver=driver, labels=labels_with_defaults(labels),
                                      driver_opts=driver_opts or None)
     except Exception as exc:
-        raise from_docker_error(exc, f"create volume {name or ''}".strip()) from None
+        raise from_docker_error(exc, f"create volume {name or ''}".strip()) from exc
 
 
 def ls(*, client, filters: list[str] | None = None) -> Table:
@@ -28,7 +28,7 @@ def ls(*, client, filters: list[str] | None = None) -> Table:
     try:
         vols = client.api.volumes(filters=by_key or None).get("Volumes") or []
     except Exception as exc:
-        raise from_docker_error(exc, "list volumes") from None
+        raise from_docker_error(exc, "list volumes") from exc
     return Table(["driver", "name", "mountpoint"],
                  [{"driver": v["Driver"], "name": v["Name"], "mountpoint": v.get("Mountpoint", "")} for v in vols])
 
@@ -42,7 +42,7 @@ def inspect(names: list[str], *, client) -> InspectResult:
         try:
             out.append(client.api.inspect_volume(n))
         except Exception as exc:
-            raise from_docker_error(exc, f"inspect volume {n}") from None
+            raise from_docker_error(exc, f"inspect volume {n}") from exc
     return InspectResult(out)
 
 
@@ -62,7 +62,7 @@ def prune(*, client, filters: list[str] | None = None) -> list[str]:
     try:
         return client.api.prune_volumes(filters=by_key or None).get("VolumesDeleted") or []
     except Exception as exc:
-        raise from_docker_error(exc, "prune volumes") from None
+        raise from_docker_error(exc, "prune volumes") from exc
 
 
 def volume_command(argv: list[str], *, client):
