@@ -1,5 +1,9 @@
 """Expand a real yellow-2021 CSV sample to a full month's size (1,369,765 rows) as CSV.gz, for benchmarks.
 
+By default the sample is the one that ships with dockermagic (``nyctlc.sample("yellow")``: the first
+22,792 rows of TLC's January 2021 CSV); ``--sample`` takes any other yellow 2019-2021 CSV, such as
+a month you downloaded with ``nyctlc.download``.
+
 The sample's rows are written again and again, each pass with its pickup and dropoff times moved
 by another 12 hours (wrapping within January), until the row count is reached. The last 5% of the
 rows get the blank VendorID / passenger_count / RatecodeID / store_and_fwd_flag / payment_type that
@@ -10,10 +14,10 @@ stays flat whatever the size. Deterministic: the same sample and row count give 
 (the gzip header carries no timestamp). The result is written to ``OUT.part`` and renamed, so an
 existing output file is always complete and is reused as a cache.
 
-``expand_parquet`` does the same for the real green 2024-01 parquet file (56,551 rows, 24 passes
--> 1,357,224 rows, one row group per pass, timestamps moved like above) and ``parquet_as_csv``
-writes a parquet file's rows as CSV.gz (pyarrow's CSV writer, the rendering the loader sends to
-COPY), so ``\\copy`` can be timed on exactly the same rows.
+``expand_parquet`` does the same for the real green 2024-01 parquet file (``nyctlc.sample("green")``:
+56,551 rows, 24 passes -> 1,357,224 rows, one row group per pass, timestamps moved like above) and
+``parquet_as_csv`` writes a parquet file's rows as CSV.gz (pyarrow's CSV writer, the rendering the
+loader sends to COPY), so ``\\copy`` can be timed on exactly the same rows.
 
 Usage::
 
@@ -26,9 +30,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from dockermagic import nyctlc
 
 HERE = Path(__file__).resolve().parent
 MONTH_ROWS = 1_369_765  # rows in the real yellow_tripdata_2021-01.csv
@@ -38,13 +43,6 @@ BLANK_COLUMNS = ("VendorID", "passenger_count", "RatecodeID", "store_and_fwd_fla
 TIME_COLUMNS = ("tpep_pickup_datetime", "tpep_dropoff_datetime")
 SHIFT = timedelta(hours=12)
 WRAP = 29  # passes shift by 0, 12 h, ... up to 14 days before wrapping: dates stay in the month
-
-
-def shared_sample(name: str = "yellow_tripdata_2021-01.head.csv") -> Path:
-    """The real sample in ../shared/data/nyc-tlc (beside the repo root); DOCKERMAGIC_SHARED_DATA overrides."""
-    override = os.environ.get("DOCKERMAGIC_SHARED_DATA")
-    base = Path(override) if override else HERE.parent.parent / "shared" / "data"
-    return base / "nyc-tlc" / name
 
 
 def default_output(rows: int = MONTH_ROWS) -> Path:
@@ -62,7 +60,7 @@ def expand(sample: Path | None = None, out: Path | None = None, rows: int = MONT
 
     The sample must be a plain CSV with a header, no quoted fields (TLC's trip CSVs have none).
     """
-    sample = Path(sample) if sample else shared_sample()
+    sample = Path(sample) if sample else nyctlc.sample("yellow")
     out = Path(out) if out else default_output(rows)
     if out.is_file() and not force:
         return out
@@ -117,7 +115,7 @@ def expand_parquet(sample: Path | None = None, out: Path | None = None, rows: in
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    sample = Path(sample) if sample else shared_sample("green_tripdata_2024-01.parquet")
+    sample = Path(sample) if sample else nyctlc.sample("green")
     out = Path(out) if out else GENERATED / (
         "green_tripdata_2024-01.expanded.parquet" if rows == GREEN_ROWS else f"green_tripdata_2024-01.expanded.{rows}.parquet")
     if out.is_file() and not force:
@@ -164,7 +162,9 @@ def parquet_as_csv(parquet: Path, out: Path | None = None, *, force: bool = Fals
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", type=Path, default=None, help="output .csv.gz (default under data/generated/)")
-    parser.add_argument("--sample", type=Path, default=None, help="real sample CSV (default: the shared yellow 2021-01 head)")
+    parser.add_argument("--sample", type=Path, default=None,
+                        help="your own sample: a yellow 2019-2021 CSV, or with --green a green parquet "
+                             "(default: the bundled yellow 2021-01 head / green 2024-01 parquet)")
     parser.add_argument("--rows", type=int, default=MONTH_ROWS)
     parser.add_argument("--force", action="store_true", help="rewrite even if the output exists")
     parser.add_argument("--green", action="store_true",

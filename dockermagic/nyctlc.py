@@ -7,7 +7,10 @@ Similar to what the course types by hand::
 ``csv_url`` points at the DataTalksClub CSV.gz backup (TLC took its own CSVs down in 2022),
 ``parquet_url`` at TLC's parquet CDN, ``ZONES_URL`` at the zone lookup. ``schema`` gives the
 Postgres type of each column for any era's header, and :func:`download` fetches a URL into a
-cache directory with resume, size check and a progress bar.
+cache directory with resume, size check and a progress bar. :func:`sample` returns one of the real
+samples that ship inside the package (no network needed): ``sample("yellow")`` is the first 22,792
+trips of January 2021, ``sample("green")`` the whole January 2024 green parquet, ``sample("zones")``
+the zone lookup; :func:`samples` lists them all.
 
 Types: timestamps ``TIMESTAMP``; money, distances and surcharges ``NUMERIC`` (exact, so sums match
 to the cent); ids, codes and counts nullable ``INTEGER`` (``trip_time`` in seconds ``BIGINT``);
@@ -27,7 +30,11 @@ integral and cast to INTEGER losslessly.
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
 
 from dockermagic.downloads import DEFAULT_CACHE, download
 from dockermagic.errors import DatasetError
@@ -35,6 +42,7 @@ from dockermagic.errors import DatasetError
 __all__ = [
     "COLOURS", "CSV_COLUMNS", "PARQUET_COLUMNS", "ZONES_URL", "ZONES_BACKUP_URL", "ZONE_COLUMNS",
     "csv_url", "parquet_url", "schema", "relaxed", "download", "download_month", "DEFAULT_CACHE",
+    "Sample", "SAMPLES", "sample", "samples",
 ]
 
 COLOURS = ("yellow", "green", "fhv", "fhvhv")
@@ -53,7 +61,7 @@ CSV_MONTHS = {
 # First month TLC publishes as parquet per colour (the last is whatever TLC has released by now).
 PARQUET_FIRST = {"yellow": (2009, 1), "green": (2013, 8), "fhv": (2015, 1), "fhvhv": (2019, 2)}
 
-# Headers, exactly as the files spell them (verified against ../shared/data/nyc-tlc samples where we have one).
+# Headers, exactly as the files spell them (verified against the bundled samples where we have one).
 _YELLOW = (
     "VendorID,tpep_pickup_datetime,tpep_dropoff_datetime,passenger_count,trip_distance,RatecodeID,"
     "store_and_fwd_flag,PULocationID,DOLocationID,payment_type,fare_amount,extra,mta_tax,tip_amount,"
@@ -226,3 +234,76 @@ def download_month(colour: str, year: int, month: int, *, format: str = "csv", c
     if mirror:
         url = f"{mirror.rstrip('/')}/{url.rsplit('/', 1)[1]}"
     return download(url, cache_dir, progress=progress)
+
+
+class Sample(NamedTuple):
+    """A real TLC file that ships with dockermagic (see ``nyctlc_samples/SOURCES.md`` for each one's origin)."""
+
+    name: str
+    file: str  # relative to the package's nyctlc_samples folder
+    colour: str  # a COLOURS entry, or "zones"
+    rows: int  # data rows, header not counted
+    about: str
+
+
+SAMPLES: dict[str, Sample] = {s.name: s for s in (
+    Sample("yellow", "yellow_tripdata_2021-01.head.csv", "yellow", 22_792,
+           "the first 22,792 trips of TLC's January 2021 yellow CSV (pickups 2020-12-31 to 2021-01-02)"),
+    Sample("green", "green_tripdata_2024-01.parquet", "green", 56_551,
+           "TLC's whole January 2024 green parquet file, unchanged"),
+    Sample("zones", "taxi_zone_lookup.csv", "zones", 265,
+           "TLC's taxi zone lookup (CRLF line endings; zones 264/265 are Unknown, service zone N/A)"),
+    Sample("yellow-2020-07", "samples/yellow_tripdata_2020-07.rides.csv", "yellow", 266,
+           "266 yellow trips from around 2020-07-01 (the Zoomcamp's streaming rides.csv)"),
+    Sample("green-2019-10", "samples/green_tripdata_2019-10.head1k.csv", "green", 8,
+           "the first 1 KB of TLC's October 2019 green CSV"),
+    Sample("fhv", "samples/fhv_tripdata_2019-10.head1k.csv", "fhv", 16,
+           "the first 1 KB of TLC's October 2019 FHV CSV (TLC's original 2019 header)"),
+    Sample("fhvhv", "samples/fhvhv_tripdata_2020-01.head1k.csv", "fhvhv", 14,
+           "the first 1 KB of TLC's January 2020 high-volume FHV CSV"),
+)}
+
+
+def samples() -> list[Sample]:
+    """Every bundled sample: name, file, colour, rows and where it comes from."""
+    return list(SAMPLES.values())
+
+
+def sample(name: str = "yellow") -> Path:
+    """Path of a real TLC sample that ships inside the package: no download, works offline.
+
+    ================  ===========================================  ======  =====================
+    name              file                                         rows    origin
+    ================  ===========================================  ======  =====================
+    yellow            yellow_tripdata_2021-01.head.csv             22,792  Jan 2021 yellow, head
+    green             green_tripdata_2024-01.parquet               56,551  Jan 2024 green, whole
+    zones             taxi_zone_lookup.csv                         265     TLC zone lookup
+    yellow-2020-07    samples/yellow_tripdata_2020-07.rides.csv    266     Jul 2020 yellow
+    green-2019-10     samples/green_tripdata_2019-10.head1k.csv    8       Oct 2019 green, 1 KB
+    fhv               samples/fhv_tripdata_2019-10.head1k.csv      16      Oct 2019 FHV, 1 KB
+    fhvhv             samples/fhvhv_tripdata_2020-01.head1k.csv    14      Jan 2020 FHVHV, 1 KB
+    ================  ===========================================  ======  =====================
+
+    All are NYC TLC open data taken byte for byte from public repositories; ``SOURCES.md`` beside
+    them gives each file's repository, commit and terms. The full month is
+    ``download(csv_url("yellow", 2021, 1))`` (1,369,765 rows).
+
+    Returns:
+        The file's path (read-only use: it is the installed package's own copy).
+
+    Raises:
+        DatasetError: a name that is not in the table above.
+    """
+    if name not in SAMPLES:
+        raise DatasetError(f"There is no bundled NYC TLC sample {name!r}: use one of {', '.join(SAMPLES)}.")
+    resource = resources.files("dockermagic") / "nyctlc_samples" / SAMPLES[name].file
+    if isinstance(resource, Path):
+        return resource
+    # Imported from a zip: give the caller a real file, extracted once into the download cache.
+    path = DEFAULT_CACHE / "samples" / SAMPLES[name].file
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with resource.open("rb") as src, open(path.with_name(path.name + ".part"), "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        path.with_name(path.name + ".part").replace(path)
+    return path

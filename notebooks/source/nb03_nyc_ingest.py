@@ -33,7 +33,6 @@ deletes them too.
 dockermagic's Python functions for this notebook; each is explained where it is first used.
 """),
     code("""
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -78,23 +77,18 @@ print(nyctlc.ZONES_URL)
 """),
     md("""
 `nyctlc.download(url)` fetches such a file into a cache folder (with a progress bar, and resuming a
-broken download). A full month is about 25 MB and 1.4 million trips — too much for a quick tutorial,
-and this notebook must also run on machines without internet access (in CI). So we use **samples
-kept beside the project** in `../shared/data/nyc-tlc/` (or wherever `DOCKERMAGIC_SHARED_DATA` points):
-the first 22,792 trips of the real January 2021 yellow CSV, the real January 2024 green parquet file
-(56,551 trips) and the zone lookup. Without them, the notebook falls back to the project's own small
-*synthetic* sample (`data/yellow_tripdata_synthetic.csv`: 300 made-up trips with the same columns).
+broken download). A full month is about 25 MB and 1.4 million trips — a lot for a quick tutorial, and
+this notebook must also work without internet access. So dockermagic **ships real samples** inside the
+package, and `nyctlc.sample(name)` gives the path of one: `"yellow"` is the first 22,792 trips of the
+real January 2021 yellow CSV, `"green"` the whole real January 2024 green parquet file (56,551 trips),
+`"zones"` the zone lookup. Every row is TLC's own; `SOURCES.md` next to the files says where each one
+was taken from. The full month comes at the end of the loading part.
 """),
     code("""
-shared = Path(os.environ.get("DOCKERMAGIC_SHARED_DATA") or Path.cwd().resolve().parent.parent / "shared" / "data")
-SAMPLES = shared / "nyc-tlc"
-if (SAMPLES / "yellow_tripdata_2021-01.head.csv").exists():
-    YELLOW = SAMPLES / "yellow_tripdata_2021-01.head.csv"
-    GREEN = SAMPLES / "green_tripdata_2024-01.parquet"
-    ZONES = SAMPLES / "taxi_zone_lookup.csv"
-else:
-    YELLOW, GREEN, ZONES = Path.cwd().resolve().parent / "data" / "yellow_tripdata_synthetic.csv", None, None
-    print("No real samples found: using the synthetic sample; the green and zone cells will skip.")
+YELLOW = nyctlc.sample("yellow")
+GREEN = nyctlc.sample("green")
+ZONES = nyctlc.sample("zones")
+display(pd.DataFrame(nyctlc.samples()).set_index("name")[["rows", "about"]])
 print("yellow trips:", YELLOW)
 pd.read_csv(YELLOW, nrows=5)
 """),
@@ -183,6 +177,31 @@ trips = load_file(YELLOW, "yellow_taxi_trips", conn_or_server=pg, streams=2)
 trips
 """),
     md("""
+### The whole month
+
+The sample holds the first 22,792 trips of January 2021; the whole month has 1,369,765. With internet,
+`nyctlc.download` fetches it from the address `csv_url` gave (25 MB, kept in `~/.cache/dockermagic/nyc-tlc`,
+so a second run does not download it again) and the same `load_file` loads it: a few seconds with
+`COPY`, minutes with the pandas loop. The cell below does that only when you set `FULL_MONTH = True`, so
+by default this notebook never needs the network; without a connection, `download` says so in one
+sentence. The rest of the notebook keeps using the sample.
+
+No internet at all? The project's `data/expand_sample.py` makes a month-sized file out of the sample:
+`python data/expand_sample.py` writes the sample's rows again and again, each pass 12 hours later, until
+there are 1,369,765 of them (a CSV.gz of about 25 MB, in about 12 seconds). The project's loader
+benchmark loads that file.
+"""),
+    code("""
+FULL_MONTH = False  # True: download January 2021 (25 MB) and load all 1,369,765 trips
+
+month_url = nyctlc.csv_url("yellow", 2021, 1)
+if FULL_MONTH:
+    month = load_file(nyctlc.download(month_url), "yellow_taxi_trips_month", conn_or_server=pg, streams=2)
+    display(month)
+else:
+    print(f"FULL_MONTH is False: nothing downloaded. The month is {month_url}")
+"""),
+    md("""
 The column types Postgres got — compare them with what pandas chose for `yellow_pandas`:
 """),
     code("""
@@ -219,11 +238,10 @@ and this file uses them as real names (zone 265 is called `NA`, "not applicable"
 `N/A`). `COPY` keeps text as text: only an empty field is NULL.
 """),
     code("""
-if ZONES:
-    print(pd.read_csv(ZONES).tail(2), "\\n")   # pandas' default: NaN where the file says NA and N/A
-    zones = load_zones(ZONES, pg, table="zones", progress=False)
-    print(zones)
-    display(pd.read_sql('SELECT * FROM zones WHERE "LocationID" >= 264', db))
+print(pd.read_csv(ZONES).tail(2), "\\n")   # pandas' default: NaN where the file says NA and N/A
+zones = load_zones(ZONES, pg, table="zones", progress=False)
+print(zones)
+pd.read_sql('SELECT * FROM zones WHERE "LocationID" >= 264', db)
 """),
     md("""
 ## The same loader for parquet
@@ -233,9 +251,8 @@ them one batch of rows at a time (memory stays small however big the file) and s
 the same `COPY`:
 """),
     code("""
-if GREEN:
-    green = load_file(GREEN, "green_taxi_trips", conn_or_server=pg)
-    display(green)
+green = load_file(GREEN, "green_taxi_trips", conn_or_server=pg)
+green
 """),
     md("""
 ## Asking the data questions
@@ -306,13 +323,12 @@ assert round(float(total), 2) == round(pd.read_csv(YELLOW)["total_amount"].sum()
 assert pd.read_sql("SELECT count(*) FROM yellow_pandas", db).iloc[0, 0] == 10_000, "The pandas slice is incomplete."
 assert (broken.rows, broken.rows_rejected, [r.line for r in broken.rejected]) == (998, 2, [4, 501]), \\
     f"The broken-file demo should load 998 rows and reject lines 4 and 501, got {broken}."
-if ZONES:
-    z = pd.read_sql('SELECT count(*) AS n, count(*) FILTER (WHERE "Borough" = \\'Unknown\\') AS unknown, '
-                    "count(*) FILTER (WHERE service_zone = 'N/A') AS na FROM zones", db).iloc[0]
-    assert (z.n, z.unknown, z.na) == (265, 2, 2), f"The zone lookup should have 265 rows with its Unknown rows, got {dict(z)}."
-if GREEN:
-    assert pd.read_sql("SELECT count(*) FROM green_taxi_trips", db).iloc[0, 0] == len(pd.read_parquet(GREEN))
-print(f"Self-check passed: {n:,} yellow trips (sums match the file), the zone lookup, "
+z = pd.read_sql('SELECT count(*) AS n, count(*) FILTER (WHERE "Borough" = \\'Unknown\\') AS unknown, '
+                "count(*) FILTER (WHERE service_zone = 'N/A') AS na FROM zones", db).iloc[0]
+assert (z.n, z.unknown, z.na) == (265, 2, 2), f"The zone lookup should have 265 rows with its Unknown rows, got {dict(z)}."
+g = pd.read_sql("SELECT count(*) FROM green_taxi_trips", db).iloc[0, 0]
+assert g == len(pd.read_parquet(GREEN)) == 56_551, f"green_taxi_trips has {g:,} rows, the parquet file 56,551."
+print(f"Self-check passed: {n:,} yellow trips (sums match the file), {g:,} green trips, the zone lookup, "
       f"and the loads compared side by side.")
 """),
     md("""

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import threading
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from dockermagic import copyjob
+from dockermagic import copyjob, nyctlc
 from dockermagic.errors import LoadError
 from dockermagic.loader import load_csv, load_file, load_with_pandas, load_zones
 from dockermagic.postgres import start_postgres
 
 
-def shared_data() -> Path:
-    """shared/ sits beside the repo root (here and in CI); DOCKERMAGIC_SHARED_DATA overrides."""
-    override = os.environ.get("DOCKERMAGIC_SHARED_DATA")
-    base = Path(override) if override else Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    return base / "nyc-tlc"
-
-
-YELLOW = shared_data() / "yellow_tripdata_2021-01.head.csv"
-GREEN = shared_data() / "green_tripdata_2024-01.parquet"
-ZONES = shared_data() / "taxi_zone_lookup.csv"
+YELLOW = nyctlc.sample("yellow")  # the samples that ship with the package: 22,792 / 56,551 / 265 rows
+GREEN = nyctlc.sample("green")
+ZONES = nyctlc.sample("zones")
 
 
 @pytest.fixture

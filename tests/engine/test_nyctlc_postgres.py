@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-import os
+import gzip
+import importlib.util
 import socket
 from decimal import Decimal
 from pathlib import Path
@@ -14,12 +15,6 @@ from dockermagic import nyctlc
 from dockermagic.postgres import start_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def shared_data() -> Path:
-    override = os.environ.get("DOCKERMAGIC_SHARED_DATA")
-    base = Path(override) if override else ROOT.parent / "shared" / "data"
-    return base / "nyc-tlc"
 
 
 def free_port() -> int:
@@ -54,12 +49,12 @@ def column_types(pg, table: str) -> dict[str, str]:
 
 
 SAMPLES = [
-    ("yellow", "yellow_tripdata_2021-01.head.csv", 22_792),
-    ("yellow", "samples/yellow_tripdata_2020-07.rides.csv", 266),
-    ("green", "samples/green_tripdata_2019-10.head1k.csv", 8),
-    ("fhv", "samples/fhv_tripdata_2019-10.head1k.csv", 16),
-    ("fhvhv", "samples/fhvhv_tripdata_2020-01.head1k.csv", 14),
-    ("zones", "taxi_zone_lookup.csv", 265),
+    ("yellow", "yellow", 22_792),
+    ("yellow", "yellow-2020-07", 266),
+    ("green", "green-2019-10", 8),
+    ("fhv", "fhv", 16),
+    ("fhvhv", "fhvhv", 14),
+    ("zones", "zones", 265),
 ]
 PG_NAMES = {"TIMESTAMP": "timestamp without time zone", "INTEGER": "integer", "BIGINT": "bigint",
             "NUMERIC": "numeric", "TEXT": "text"}
@@ -68,7 +63,7 @@ PG_NAMES = {"TIMESTAMP": "timestamp without time zone", "INTEGER": "integer", "B
 def test_real_samples_copy_into_the_schema_types(pg):
     for colour, name, rows in SAMPLES:
         table = f"t_{colour}_{rows}"
-        types = copy_with_schema(pg, shared_data() / name, colour, table)
+        types = copy_with_schema(pg, nyctlc.sample(name), colour, table)
         with pg.connect() as conn, conn.cursor() as cur:
             cur.execute(f'SELECT count(*) FROM "{table}"')
             assert cur.fetchone()[0] == rows, name
@@ -78,7 +73,7 @@ def test_real_samples_copy_into_the_schema_types(pg):
 
 
 def yellow_sums_match_the_file_to_the_cent(pg):
-    path = shared_data() / "yellow_tripdata_2021-01.head.csv"
+    path = nyctlc.sample("yellow")
     copy_with_schema(pg, path, "yellow", "yellow_sums")
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -91,13 +86,19 @@ def yellow_sums_match_the_file_to_the_cent(pg):
         assert cur.fetchone() == (total, distance, passengers, min(r["tpep_pickup_datetime"] for r in rows))
 
 
-def test_synthetic_sample_loads_with_its_blank_integers_as_null(pg):
-    copy_with_schema(pg, ROOT / "data" / "yellow_tripdata_synthetic.csv", "yellow", "synthetic")
+def test_blank_integers_of_a_month_end_load_as_null(pg, tmp_path):
+    # The real month ends with blank VendorID/passenger_count/RatecodeID/payment_type; the bundled
+    # head has none, so expand_sample blanks the last 5 % of 300 real rows the same way.
+    spec = importlib.util.spec_from_file_location("expand_sample", ROOT / "data" / "expand_sample.py")
+    expand = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(expand)
+    month_end = tmp_path / "month_end.csv"
+    month_end.write_bytes(gzip.decompress(expand.expand(None, tmp_path / "end.csv.gz", rows=300).read_bytes()))
+    copy_with_schema(pg, month_end, "yellow", "month_end")
     with pg.connect() as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*), count(\"VendorID\"), count(passenger_count), count(payment_type), "
-                    "bool_and(total_amount = fare_amount + extra + mta_tax + tip_amount + tolls_amount "
-                    "+ improvement_surcharge + congestion_surcharge) FROM synthetic")
-        assert cur.fetchone() == (300, 285, 285, 285, True)
+        cur.execute("SELECT count(*), count(\"VendorID\"), count(passenger_count), count(\"RatecodeID\"), "
+                    "count(payment_type), count(store_and_fwd_flag) FROM month_end")
+        assert cur.fetchone() == (300, 285, 285, 285, 285, 285)
 
 
 def zone_lookup_keeps_its_na_text(pg):

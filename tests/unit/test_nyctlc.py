@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -11,12 +10,6 @@ import pytest
 
 from dockermagic import nyctlc
 from dockermagic.errors import DatasetError, DockerMagicError
-
-
-def shared_data() -> Path:
-    override = os.environ.get("DOCKERMAGIC_SHARED_DATA")
-    base = Path(override) if override else Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    return base / "nyc-tlc"
 
 
 def header(path: Path) -> list[str]:
@@ -62,7 +55,7 @@ def test_parquet_url_and_range():
 
 
 def test_schema_of_the_real_yellow_2021_header():
-    cols = header(shared_data() / "yellow_tripdata_2021-01.head.csv")
+    cols = header(nyctlc.sample("yellow"))
     types = nyctlc.schema("yellow", cols)
     assert list(types) == cols == list(nyctlc.CSV_COLUMNS["yellow"])
     assert types["tpep_pickup_datetime"] == types["tpep_dropoff_datetime"] == "TIMESTAMP"
@@ -74,13 +67,10 @@ def test_schema_of_the_real_yellow_2021_header():
 
 
 @pytest.mark.parametrize("colour,name", [
-    ("green", "samples/green_tripdata_2019-10.head1k.csv"),
-    ("fhv", "samples/fhv_tripdata_2019-10.head1k.csv"),
-    ("fhvhv", "samples/fhvhv_tripdata_2020-01.head1k.csv"),
-    ("yellow", "samples/yellow_tripdata_2020-07.rides.csv"),
+    ("green", "green-2019-10"), ("fhv", "fhv"), ("fhvhv", "fhvhv"), ("yellow", "yellow-2020-07"),
 ])
 def test_every_real_csv_header_is_fully_known(colour, name):
-    cols = header(shared_data() / name)
+    cols = header(nyctlc.sample(name))
     types = nyctlc.schema(colour, cols)
     assert list(types) == cols
     assert types[cols[0]] in ("INTEGER", "TEXT")
@@ -96,7 +86,7 @@ def test_green_schema_types():
 
 
 def test_schema_of_the_real_green_parquet_matches_its_arrow_types():
-    arrow = pq.read_schema(shared_data() / "green_tripdata_2024-01.parquet")
+    arrow = pq.read_schema(nyctlc.sample("green"))
     types = nyctlc.schema("green", arrow.names)
     assert list(types) == arrow.names
     for field in arrow:
@@ -131,9 +121,54 @@ def test_columns_of_another_colour_stay_text():
 
 
 def test_zone_schema_and_relaxed():
-    cols = header(shared_data() / "taxi_zone_lookup.csv")
+    cols = header(nyctlc.sample("zones"))
     assert nyctlc.schema("zones", cols) == {"LocationID": "INTEGER", "Borough": "TEXT", "Zone": "TEXT", "service_zone": "TEXT"}
     relaxed = nyctlc.relaxed(nyctlc.schema("yellow"))
     assert relaxed["VendorID"] == "NUMERIC" and relaxed["tpep_pickup_datetime"] == "TIMESTAMP"
     with pytest.raises(DatasetError, match="no NYC TLC colour 'purple'"):
         nyctlc.schema("purple", ["a"])
+
+
+def data_rows(path: Path) -> int:
+    if path.suffix == ".parquet":
+        return pq.ParquetFile(path).metadata.num_rows
+    with open(path, newline="") as fh:
+        return sum(1 for _ in csv.reader(fh)) - 1
+
+
+def test_every_bundled_sample_is_a_real_file_with_its_rows():
+    names = [s.name for s in nyctlc.samples()]
+    assert names[:3] == ["yellow", "green", "zones"]
+    assert {"yellow-2020-07", "green-2019-10", "fhv", "fhvhv"} <= set(names)
+    for s in nyctlc.samples():
+        path = nyctlc.sample(s.name)
+        assert path.is_file() and path.parent.name in ("nyctlc_samples", "samples"), path
+        assert data_rows(path) == s.rows, s.name
+    assert nyctlc.sample() == nyctlc.sample("yellow")
+    assert [data_rows(nyctlc.sample(n)) for n in ("yellow", "green", "zones")] == [22_792, 56_551, 265]
+
+
+def test_sources_md_names_every_sample_with_its_bytes_rows_and_commit():
+    folder = nyctlc.sample("zones").parent
+    sources = (folder / "SOURCES.md").read_text()
+    assert "terms-of-use" in sources and "nyctlc_samples" in sources
+    for s in nyctlc.samples():
+        row = next(line for line in sources.splitlines() if line.startswith(f"| `{s.file}` |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert len(cells[3]) == 40 and int(cells[3], 16), row  # the commit the file was taken at
+        assert cells[4] == f"{nyctlc.sample(s.name).stat().st_size:,}", s.name
+        assert cells[5] == f"{s.rows:,}", s.name
+
+
+def test_an_unknown_sample_is_one_sentence_listing_the_names():
+    with pytest.raises(DatasetError) as err:
+        nyctlc.sample("purple")
+    message = str(err.value)
+    assert message.endswith(".") and "\n" not in message and "'purple'" in message
+    assert all(s.name in message for s in nyctlc.samples())
+
+
+def test_the_repo_data_folder_is_the_bundled_samples():
+    link = Path(__file__).resolve().parents[2] / "data" / "nyc-tlc"
+    assert link.is_symlink() and not Path(link.readlink()).is_absolute()  # works wherever the clone is
+    assert link.resolve() == nyctlc.sample("zones").parent.resolve()

@@ -1,4 +1,4 @@
-"""data/: the committed synthetic sample and the month-size expander."""
+"""data/expand_sample.py: the month-size expander, fed by the bundled real samples by default."""
 
 from __future__ import annotations
 
@@ -37,33 +37,10 @@ def check_row(types: dict[str, str], row: dict[str, str]) -> None:
             Decimal(value)
 
 
-def test_synthetic_sample_has_the_exact_yellow_2021_layout():
-    path = DATA / "yellow_tripdata_synthetic.csv"
-    with open(path, newline="") as fh:
-        reader = csv.DictReader(fh)
-        rows = list(reader)
-    assert tuple(reader.fieldnames) == nyctlc.CSV_COLUMNS["yellow"]
-    assert len(rows) == 300
-    types = nyctlc.schema("yellow", reader.fieldnames)
-    parts = ["fare_amount", "extra", "mta_tax", "tip_amount", "tolls_amount", "improvement_surcharge", "congestion_surcharge"]
-    for row in rows:
-        check_row(types, row)
-        assert sum(Decimal(row[c]) for c in parts) == Decimal(row["total_amount"])
-        assert row["tpep_pickup_datetime"].startswith("2021-01-") and row["tpep_dropoff_datetime"] > row["tpep_pickup_datetime"]
-    blank = [r for r in rows if r["VendorID"] == ""]
-    assert len(blank) == 15 and all(r["passenger_count"] == r["payment_type"] == "" for r in blank)
-    assert "synthetic" in (DATA / "README.md").read_text().lower()
-
-
-def test_synthetic_sample_is_what_the_generator_writes(tmp_path):
-    out = load("make_synthetic").write(tmp_path / "again.csv")
-    assert out.read_bytes() == (DATA / "yellow_tripdata_synthetic.csv").read_bytes()
-
-
 def test_expand_sample_rows_shifts_blanks_and_determinism(tmp_path):
     expand = load("expand_sample")
-    sample = expand.shared_sample()
-    first = expand.expand(sample, tmp_path / "a.csv.gz", rows=30_000)
+    sample = nyctlc.sample("yellow")
+    first = expand.expand(None, tmp_path / "a.csv.gz", rows=30_000)
     second = expand.expand(sample, tmp_path / "b.csv.gz", rows=30_000)
     assert first.read_bytes() == second.read_bytes()
     assert not (tmp_path / "a.csv.gz.part").exists()
@@ -91,8 +68,8 @@ def test_expand_reuses_an_existing_output(tmp_path):
     expand = load("expand_sample")
     out = tmp_path / "x.csv.gz"
     out.write_bytes(b"cached")
-    assert expand.expand(expand.shared_sample(), out, rows=10).read_bytes() == b"cached"
-    assert gzip.decompress(expand.expand(expand.shared_sample(), out, rows=10, force=True).read_bytes()).count(b"\n") == 11
+    assert expand.expand(nyctlc.sample("yellow"), out, rows=10).read_bytes() == b"cached"
+    assert gzip.decompress(expand.expand(nyctlc.sample("yellow"), out, rows=10, force=True).read_bytes()).count(b"\n") == 11
 
 
 def test_expand_refuses_a_sample_without_rows(tmp_path):
@@ -100,3 +77,25 @@ def test_expand_refuses_a_sample_without_rows(tmp_path):
     empty.write_text(",".join(nyctlc.CSV_COLUMNS["yellow"]) + "\n")
     with pytest.raises(ValueError, match="no data rows"):
         load("expand_sample").expand(empty, tmp_path / "o.csv.gz", rows=5)
+
+
+def test_the_command_line_takes_a_users_own_sample(tmp_path, capsys):
+    mine = tmp_path / "my_month.csv"
+    mine.write_bytes(b"".join(nyctlc.sample("yellow").read_bytes().splitlines(keepends=True)[:4]))  # header + 3 rows
+    out = tmp_path / "mine.csv.gz"
+    load("expand_sample").main(["--sample", str(mine), "--rows", "7", str(out)])
+    assert capsys.readouterr().out.strip() == str(out)
+    lines = gzip.decompress(out.read_bytes()).decode().splitlines()
+    assert len(lines) == 8 and lines[1] == mine.read_text().splitlines()[1]
+
+
+def test_expand_parquet_repeats_the_bundled_green_month(tmp_path):
+    import pyarrow.parquet as pq
+
+    expand = load("expand_sample")
+    out = expand.expand_parquet(out=tmp_path / "g.parquet", rows=60_000)
+    table = pq.read_table(out, columns=["lpep_pickup_datetime"])
+    original = pq.read_table(nyctlc.sample("green"), columns=["lpep_pickup_datetime"])
+    assert table.num_rows == 60_000 and original.num_rows == 56_551
+    shifted = table.column(0)[56_551].as_py() - original.column(0)[0].as_py()
+    assert shifted.total_seconds() == 12 * 3600
