@@ -18,6 +18,7 @@ import docker
 from docker.utils import build as build_utils
 
 from . import imagekit
+from .client import notebook_label
 from .errors import BuildFailed, CommandError, from_docker_error
 
 Say = Callable[[str], None]
@@ -244,11 +245,14 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
     for line in context_notice(context_size(path, rel_df), path):
         say(line)
     progress = progress or _progress_for(say)
+    # Only the notebook's label: it lets run_pack remove what a notebook built. Like any --label,
+    # the legacy builder adds it as one more LABEL step, so a plain build outside a notebook keeps its steps.
+    labels = {**notebook_label(), **(labels or {})}
     state, image_id, ok, stream = BuildState(), None, False, None
     try:
         stream = client.api.build(path=path, dockerfile=rel_df, tag=tags[0] if tags else None,
                                   buildargs=buildargs, target=target, nocache=nocache, pull=pull,
-                                  labels=labels, network_mode=network_mode, decode=True, forcerm=True, rm=True)
+                                  labels=labels or None, network_mode=network_mode, decode=True, forcerm=True, rm=True)
         joiner = LineJoiner()
 
         def emit(lines):

@@ -100,17 +100,34 @@ def reset_client() -> None:
         _client = None
 
 
+NOTEBOOK_LABEL = "org.dockermagic.notebook"
+
+
+def notebook_label() -> dict[str, str]:
+    """``{NOTEBOOK_LABEL: path}`` for the notebook this kernel runs, or ``{}`` when none is known.
+
+    ``DOCKERMAGIC_NOTEBOOK`` names it explicitly (``scripts/run_pack.py`` sets it for each
+    notebook's kernel); else ``JPY_SESSION_NAME``, the notebook's path that Jupyter Server gives
+    the kernels it starts. With it, whatever a notebook made can be found and removed by label
+    after the notebook ends, even when it failed before its tidy-up cell.
+    """
+    name = os.environ.get("DOCKERMAGIC_NOTEBOOK") or os.environ.get("JPY_SESSION_NAME")
+    return {NOTEBOOK_LABEL: name} if name else {}
+
+
 def default_labels() -> dict[str, str]:
     """Labels put on every container, network and volume dockermagic creates.
 
     ``DOCKERMAGIC_LABELS="a=1,b=2"`` adds more: the test-suite uses it to find and remove
-    everything a run made, whatever happens to the test that made it.
+    everything a run made, whatever happens to the test that made it. ``notebook_label()``
+    names the notebook, when one is known.
     """
     labels = {"org.dockermagic.created-by": "dockermagic"}
     for item in os.environ.get("DOCKERMAGIC_LABELS", "").split(","):
         key, sep, value = item.strip().partition("=")
         if key and sep:
             labels[key] = value
+    labels.update(notebook_label())
     return labels
 
 

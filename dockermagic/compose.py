@@ -16,7 +16,7 @@ from typing import Callable
 
 import yaml
 
-from . import containers
+from . import compose_labels, containers
 from .errors import ComposeError
 from .secrets import mask_text
 
@@ -76,12 +76,13 @@ class ComposeCall:
     file: str | None = None
     project: str | None = None
     project_dir: str | None = None
+    files: list[str] = field(default_factory=list)  # more -f files, after ``file``
 
     def argv(self, tool: tuple[str, ...] | list[str]) -> list[str]:
         """The argv to run, e.g. ``docker compose -f F -p P exec -T db psql``."""
         out = list(tool)
-        if self.file:
-            out += ["-f", self.file]
+        for f in ([self.file] if self.file else []) + self.files:
+            out += ["-f", f]
         if self.project:
             out += ["-p", self.project]
         if self.project_dir:
@@ -204,4 +205,7 @@ def compose_command(args: list[str], *, cwd: str | None = None, client=None, say
             client = get_client()
         return ps(project_name(cwd, call), client=client, all=bool({"-a", "--all"} & set(call.args)),
                   services=[a for a in call.args if not a.startswith("-")])
+    if call.subcommand in ("up", "build"):  # what makes containers, networks, volumes and images
+        with compose_labels.labelled(call, cwd) as call:
+            return run_compose(call, cwd=cwd, say=say)
     return run_compose(call, cwd=cwd, say=say)

@@ -3,12 +3,16 @@
 Usage: python scripts/run_pack.py [OUT_DIR] [--notebooks a.ipynb b.ipynb]
 
 Every notebook is run whatever happened to the one before (a cell error, a timeout, a kernel that
-died); the last lines name what failed, and the exit code is 1 when anything did.
+died); the last lines name what failed, and the exit code is 1 when anything did. Each notebook's
+kernel gets DOCKERMAGIC_NOTEBOOK=<its path>, so everything it creates carries that label; after it
+ends, passed or failed, whatever still carries the label is removed and named, so a notebook that
+failed before its tidy-up cell cannot hold a port or a name the next one needs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,6 +20,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from dockermagic.cleanup import Removal, remove_labelled
+from dockermagic.client import NOTEBOOK_LABEL, connect
+from dockermagic.errors import EngineUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,17 +55,30 @@ def execute(path: Path, out_dir: Path, timeout: int = 900) -> tuple[str | None, 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     failure = None
     try:
-        client.execute()
+        client.execute(env={**os.environ, "DOCKERMAGIC_NOTEBOOK": str(path)})
     except Exception as exc:  # noqa: BLE001 - one notebook's failure must not stop the pack
         failure = _reason(exc)
     nbformat.write(nb, out_dir / path.name)
     return failure, write_html(nb, out_dir / path.name)
 
 
+def tidy_up(path: Path) -> Removal:
+    """Remove what the notebook left on the engine: everything carrying its label."""
+    try:
+        engine = connect(timeout=60)
+    except EngineUnavailable:  # nothing can be left on an engine that does not answer
+        return Removal()
+    try:
+        return remove_labelled(f"{NOTEBOOK_LABEL}={path}", client=engine)
+    finally:
+        engine.close()
+
+
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, CellExecutionError):  # its text ends with the error's own last line
-        lines = str(exc).strip().splitlines()
-        return lines[-1] if lines else type(exc).__name__
+    if isinstance(exc, CellExecutionError):
+        # ename/evalue, not the text's last line: a UsageError comes with no traceback, so the text
+        # ends with the cell's source and a rule
+        return f"{exc.ename}: {exc.evalue}".strip().splitlines()[0]
     return f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
 
 
@@ -72,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if not notebooks:
         print("run_pack: no notebooks found in notebooks/", file=sys.stderr)
         return 1
-    failed, no_html = [], []
+    failed, no_html, left = [], [], []
     for path in notebooks:
         started = time.monotonic()
         try:
@@ -88,12 +109,20 @@ def main(argv: list[str] | None = None) -> int:
         if html_error:
             no_html.append(path.name)
             print(f"  no HTML for {path.name}: {html_error}")
+        removal = tidy_up(path.resolve())
+        if removal.removed:
+            print(f"  removed after {path.name}: {', '.join(removal.removed)}")
+        if removal.failed:
+            left.append(path.name)
+            print(f"  could not remove after {path.name}: {', '.join(removal.failed)}")
     print(f"run_pack: executed notebooks and HTML are in {out_dir}")
     if failed:
         print(f"run_pack: {len(failed)} of {len(notebooks)} notebooks failed: {', '.join(failed)}")
     if no_html:
         print(f"run_pack: no HTML was written for: {', '.join(no_html)}")
-    return 1 if failed or no_html else 0
+    if left:
+        print(f"run_pack: objects of these notebooks are still on the engine: {', '.join(left)}")
+    return 1 if failed or no_html or left else 0
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import time
 import uuid
 
 import docker
 import pytest
+
+from dockermagic.cleanup import force_remove_container as _remove_container
 
 TEST_LABEL = "org.dockermagic.test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -52,25 +53,6 @@ def client():
 
 def _dangling(c) -> set[str]:
     return {i["Id"] for i in c.api.images(filters={"dangling": True})}
-
-
-def _remove_container(client, cid, timeout: float = 15.0) -> None:
-    """Force-remove a container; when the engine is already removing it (409), wait until it is gone."""
-    try:
-        client.api.remove_container(cid, force=True, v=True)
-        return
-    except docker.errors.NotFound:
-        return
-    except docker.errors.APIError as exc:
-        if exc.status_code != 409:
-            raise
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            client.api.inspect_container(cid)
-        except docker.errors.NotFound:
-            return
-        time.sleep(0.2)
 
 
 class Resources:

@@ -1,10 +1,14 @@
 """scripts/run_pack.py, the main job: executed notebooks and HTML in a folder, a summary, an exit code."""
 
 import importlib.util
+import re
+import shutil
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
+
+from dockermagic.client import NOTEBOOK_LABEL
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("run_pack", ROOT / "scripts" / "run_pack.py")
@@ -53,3 +57,45 @@ def test_a_failing_or_dying_notebook_is_named_and_the_rest_still_runs(tmp_path, 
     [cell] = [c for c in nbformat.read(out / "raises.ipynb", as_version=4).cells if c.outputs]
     assert cell.outputs[0]["ename"] == "RuntimeError"
     assert (out / "raises.html").exists() and (out / "fine.html").exists()
+
+
+_pack_spec = importlib.util.spec_from_file_location("test_pack", Path(__file__).with_name("test_pack.py"))
+test_pack = importlib.util.module_from_spec(_pack_spec)
+_pack_spec.loader.exec_module(test_pack)
+STARTS_POSTGRES = re.compile(r"start_postgres\(|^%docker run\b.*\bpostgres", re.M)
+
+
+def _fail_after_postgres_starts(path):
+    """Put a failing cell right after the cell that starts the notebook's Postgres (found by content)."""
+    nb = nbformat.read(path, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and STARTS_POSTGRES.search(c.source))
+    nb.cells.insert(at + 1, new_code_cell("raise RuntimeError('injected: this notebook fails with its Postgres running')"))
+    nbformat.write(nb, path)
+
+
+def test_a_failed_notebook_leaves_nothing_that_breaks_the_next(tmp_path, client, port_5433, capsys):
+    """03 fails before its tidy-up with nb03-postgres on 5433; run_pack removes it by label, so 04-06 pass
+    (05 publishes 5433 itself) and the engine holds nothing of any of them afterwards."""
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns(
+        "source", "__pycache__", "*_postgres_data", "node_modules"))
+    names = ["03-nyc-taxi-ingest.ipynb", "04-dockerfiles.ipynb", "05-compose.ipynb", "06-networks.ipynb"]
+    paths = [tmp_path / "notebooks" / n for n in names]
+    _fail_after_postgres_starts(paths[0])
+    code = run_pack.main([str(tmp_path / "out"), "--notebooks", *map(str, paths)])
+    printed = capsys.readouterr().out
+    lines = printed.splitlines()
+    assert code != 0, printed
+    assert any(l.startswith("  FAILED 03-nyc-taxi-ingest.ipynb") and "injected" in l for l in lines), printed
+    for name in names[1:]:
+        assert any(l.startswith(f"  ok     {name}") for l in lines), printed
+    [removed] = [l for l in lines if l.startswith("  removed after 03-nyc-taxi-ingest.ipynb: ")]
+    assert "container nb03-postgres" in removed, printed
+    assert "could not remove" not in printed
+    assert "1 of 4 notebooks failed: 03-nyc-taxi-ingest.ipynb" in lines[-1], printed
+    for path in paths:
+        label = f"{NOTEBOOK_LABEL}={path}"
+        assert not client.api.containers(all=True, filters={"label": label}), f"{path.name}: containers left"
+        assert not client.api.networks(filters={"label": label}), f"{path.name}: networks left"
+        assert not client.api.volumes(filters={"label": label}).get("Volumes"), f"{path.name}: volumes left"
+        assert not client.api.images(filters={"label": label}), f"{path.name}: images left"
+        assert not test_pack.left_behind(client, path), f"{path.name} left these on the engine"
