@@ -235,7 +235,7 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     cwd = cwd or os.getcwd()
     environment = read_env_files(env_file or [], cwd=cwd)
     environment += [e if "=" in e else f"{e}={os.environ.get(e, '')}" for e in env or []]
-    remember_env(environment)  # from now on these values are masked wherever they appear
+    remember_env(environment, public=[image, name or ""])  # from now on masked wherever they appear
     if network_alias and not network:
         raise CommandError("'docker run --network-alias' needs --network (a user-defined network).")
     extra = {}

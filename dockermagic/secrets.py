@@ -6,8 +6,9 @@ replaced wherever it appears later, and name *patterns* catch the values it has 
 Learned: the values of secret-named variables (``is_secret_name``) from ``-e``/``--env-file``,
 a container's ``Config.Env`` (inspect, the widgets), Compose ``environment``, and URL passwords
 (``scheme://user:pw@``). Not learned: values under 4 characters (masking ``1`` or ``on``
-everywhere would hide ordinary text) and a value the same settings also give a non-secret
-name (``POSTGRES_USER=root`` with ``POSTGRES_PASSWORD=root``: it is a user name in clear anyway).
+everywhere would hide ordinary text), a value the same settings also give a non-secret
+name (``POSTGRES_USER=root`` with ``POSTGRES_PASSWORD=root``: it is a user name in clear anyway),
+and a word of the container's image or name (``POSTGRES_PASSWORD=postgres`` on ``postgres:13``).
 
 Patterns: ``NAME=value`` (also quoted, after ``declare -x``/``export``), ``NAME: value`` (YAML,
 also after other pairs on the line), ``"NAME": "value"`` (JSON), ``--password x``/``--token=x``,
@@ -34,6 +35,7 @@ _SECRET_ENDINGS = ("password", "passwd", "secret", "token", "apikey")
 _NOT_SECRET_LAST = {"file", "path", "stdin", "dir"}
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
+_PUBLIC_WORD = re.compile(r"[^A-Za-z0-9_.-]+")
 _lock = threading.Lock()
 _known: set[str] = set()
 _known_re: re.Pattern | None = None
@@ -73,14 +75,21 @@ def forget_all() -> None:
         _known_re = None
 
 
-def remember_env(env: Iterable[str] | Mapping[str, object] | None) -> None:
+def remember_env(env: Iterable[str] | Mapping[str, object] | None, public: Iterable[str] = ()) -> None:
     """Learn the secret values of an environment: ``["NAME=value", ...]`` or ``{"NAME": value}``
-    (``-e``, ``--env-file``, ``Config.Env``, Compose ``environment``)."""
+    (``-e``, ``--env-file``, ``Config.Env``, Compose ``environment``).
+
+    A value that is also shown in clear is not learned: one the same environment gives a
+    non-secret name, or a word of ``public`` (the container's image and name; not its command,
+    which is a place a secret shows), so
+    ``POSTGRES_PASSWORD=postgres`` does not hide the image ``postgres:13`` everywhere.
+    """
     if isinstance(env, Mapping):
         pairs = [(str(k), "" if v is None else str(v)) for k, v in env.items()]
     else:
         pairs = [tuple(str(item).partition("=")[::2]) for item in env or [] if "=" in str(item)]
-    public = {v for k, v in pairs if not is_secret_name(k)}
+    public = {v for k, v in pairs if not is_secret_name(k)} | {
+        w for text in public if text for w in (str(text), *_PUBLIC_WORD.split(str(text)))}
     for k, v in pairs:
         if is_secret_name(k) and v not in public:
             remember(v)
@@ -187,10 +196,11 @@ def mask_value(name: str, value: str) -> str:
     return MASK if is_secret_name(name) and value else redact(value)
 
 
-def mask_env_list(env: Iterable[str] | None) -> list[str]:
+def mask_env_list(env: Iterable[str] | None, *, learn: bool = True) -> list[str]:
     """Mask ``NAME=value`` entries as the engine reports them (Config.Env), learning the secrets."""
     env = list(env or [])
-    remember_env(env)
+    if learn:
+        remember_env(env)
     masked = []
     for item in env:
         name, sep, value = str(item).partition("=")
@@ -230,11 +240,11 @@ def mask_inspect(data, key: str = ""):
     if isinstance(data, dict):
         config = data.get("Config")
         if isinstance(config, dict):
-            remember_env(config.get("Env"))
+            remember_env(config.get("Env"), public=[str(data.get("Name", "")), str(config.get("Image", ""))])
         out = {}
         for k, v in data.items():
             if k == "Env" and isinstance(v, list):
-                out[k] = mask_env_list(v)
+                out[k] = mask_env_list(v, learn=False)
             elif isinstance(v, str) and is_secret_name(str(k)) and v:
                 remember(v)
                 out[k] = MASK

@@ -98,7 +98,8 @@ def container_networks(attrs: dict[str, Any]) -> list[dict[str, Any]]:
 def container_row(attrs: dict[str, Any], image_labels: dict[str, str] | None = None) -> dict[str, Any]:
     """What `docker ps` shows for one container (from a full inspect dict), plus networks/IPs."""
     config = attrs.get("Config") or {}
-    remember_env(config.get("Env"))  # the widgets see every container: learn its secrets first
+    # The widgets see every container: learn its secrets before anything of it is shown.
+    remember_env(config.get("Env"), public=[attrs.get("Name") or "", config.get("Image") or ""])
     cmd = " ".join(mask_argv((config.get("Entrypoint") or []) + (config.get("Cmd") or [])))
     nets = container_networks(attrs)
     # A container inherits its image's labels, so the stand-in label is usually already here.

@@ -108,3 +108,10 @@ def test_run_learns_its_env_values(tmp_path):
     run_command("run -e API_TOKEN=fromflag1 --env-file app.env img", client=FakeClient(), cwd=str(tmp_path),
                 out=shown.append)
     assert redact("fromflag1 fromfile1 ok") == f"{MASK} {MASK} ok"
+
+
+def test_a_value_shown_as_the_image_or_command_is_not_learned():
+    # POSTGRES_PASSWORD=postgres is common; masking it everywhere would hide the image postgres:13.
+    secrets.remember_env(["POSTGRES_PASSWORD=postgres", "API_TOKEN=tok-9876"], public=["postgres:13", "/db"])
+    assert redact("postgres:13 runs postgres") == "postgres:13 runs postgres"
+    assert redact("POSTGRES_PASSWORD=postgres tok-9876") == f"POSTGRES_PASSWORD={MASK} {MASK}"
