@@ -1,8 +1,10 @@
 """``%docker`` / ``%%docker``: the docker CLI's syntax, carried out by ``dockermagic.dispatch``.
 
 IPython's own ``{var}``/``$var`` expansion is switched off (``@no_var_expand``): it would turn
-the Go template ``{{.Names}}`` into ``{.Names}``. ``dispatch`` expands the notebook's variables
-itself, word by word, leaving Go templates and ``$(pwd)`` alone.
+the Go template ``{{.Names}}`` into ``{.Names}`` and expand inside single quotes.
+``commandline.split_commands`` reads the text as a POSIX shell does and expands the notebook's
+variables itself, each value as one word. A DockerMagicError (typed: NotFound, Conflict,
+EngineUnavailable, …) is shown as its sentence; here, and only here, the traceback is dropped.
 """
 
 from IPython.core.error import UsageError
