@@ -14,6 +14,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from dockermagic import pgdriver
 from dockermagic.errors import LoadError
 
 # Records per COPY on the validating path: small enough that re-sending a batch after a bad row
@@ -87,7 +88,8 @@ class _BadRow(Exception):
 
 class _Watched:
     """Remembers what a read raised: psycopg2 turns it into a QueryCanceled, we want the original
-    (KeyboardInterrupt for Ctrl-C, LoadError for an unreadable parquet batch)."""
+    (KeyboardInterrupt for Ctrl-C, LoadError for an unreadable parquet batch). psycopg 3 raises the
+    original itself."""
 
     def __init__(self, stream):
         self.stream, self.raised = stream, None
@@ -105,16 +107,15 @@ class _Watched:
 
 def _copy(cur, statement: str, stream) -> int:
     """One COPY in a savepoint; a row Postgres rejects raises _BadRow and undoes just this COPY."""
-    import psycopg2
-
+    pg = pgdriver.driver(cur)
     stream = _Watched(stream)
     cur.execute("SAVEPOINT dockermagic_copy")
     try:
-        cur.copy_expert(statement, stream, size=1 << 20)
-    except psycopg2.Error as exc:
+        rows = pgdriver.copy_from(cur, statement, stream, 1 << 20)
+    except pg.Error as exc:
         if stream.raised is not None:
             raise stream.raised from None
-        if not isinstance(exc, psycopg2.DataError):
+        if not isinstance(exc, pg.DataError):
             raise
         cur.execute("ROLLBACK TO SAVEPOINT dockermagic_copy")
         found = _LINE.search(exc.diag.context or "")
@@ -123,7 +124,6 @@ def _copy(cur, statement: str, stream) -> int:
         column = re.search(r", column ([^:]+):", exc.diag.context or "")
         message = (exc.diag.message_primary or str(exc)).strip()
         raise _BadRow(int(found.group(1)), f"{message} (column {column.group(1)})" if column else message) from None
-    rows = cur.rowcount
     cur.execute("RELEASE SAVEPOINT dockermagic_copy")
     return rows
 
@@ -132,9 +132,7 @@ class CopyJob:
     """One load inside one transaction: the COPY target, the fast path, the validating path."""
 
     def __init__(self, cur, source, table, header, types, *, progress, max_rejected, on_error):
-        from psycopg2 import sql
-
-        self.sql, self.cur, self.source, self.table = sql, cur, source, table
+        self.sql, self.cur, self.source, self.table = pgdriver.driver(cur).sql, cur, source, table
         self.header, self.types, self.progress = header, dict(types), progress
         self.max_rejected, self.on_error = max_rejected, on_error
         self.loaded, self.rejected, self.kept, self.pending = 0, 0, [], []
@@ -264,15 +262,13 @@ class CopyJob:
         """Rejected rows go to <table>_rejected in the same transaction as the good ones."""
         if not self.pending:
             return
-        from psycopg2.extras import execute_values
-
         sql = self.sql
         self.cur.execute(sql.SQL(
             "CREATE TABLE IF NOT EXISTS {} (source TEXT, line BIGINT, error TEXT, raw TEXT)"
         ).format(self.ident(self.rejected_table)))
-        execute_values(
+        pgdriver.insert_rows(
             self.cur,
-            sql.SQL("INSERT INTO {} (source, line, error, raw) VALUES %s").format(self.ident(self.rejected_table)).as_string(self.cur),
+            sql.SQL("INSERT INTO {} (source, line, error, raw) VALUES").format(self.ident(self.rejected_table)).as_string(self.cur),
             [(self.source.path.name, r.line, r.error, r.text) for r in self.pending],
         )
         self.pending = []

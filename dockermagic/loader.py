@@ -27,7 +27,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from dockermagic import nyctlc
+from dockermagic import nyctlc, pgdriver
 from dockermagic.copyjob import CopyJob, Progress, RejectedRow
 from dockermagic.errors import LoadError
 from dockermagic.loadsources import open_source
@@ -130,30 +130,39 @@ def column_types(columns, file_types: dict | None = None, types: dict | None = N
 
 
 def _connection(conn_or_server):
-    """(psycopg2 connection, release, connect): ``release`` closes what was opened here (or is
-    None); ``connect`` opens more connections to the same database (None for a bare connection)."""
-    import psycopg2
-
+    """(connection, release, connect): a psycopg2 or psycopg 3 connection; ``release`` closes what was
+    opened here (or is None); ``connect`` opens more connections to the same database through the
+    same driver (None for a bare connection)."""
     target = conn_or_server
     try:
-        if hasattr(target, "cursor") and hasattr(target, "autocommit"):  # psycopg2 connection
+        if hasattr(target, "cursor") and hasattr(target, "autocommit"):  # psycopg2 or psycopg 3 connection
             return target, None, None
         if hasattr(target, "raw_connection"):  # SQLAlchemy engine: borrow one from its pool
             fairy = target.raw_connection()
+            conn = fairy.driver_connection
             url = target.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            return fairy.driver_connection, fairy.close, lambda: psycopg2.connect(url)
+            return conn, fairy.close, lambda: pgdriver.connect(url, like=conn)
+        if isinstance(target, str) and target.startswith(("postgresql+psycopg://", "postgresql+psycopg3://")):
+            dsn = "postgresql://" + target.partition("://")[2]
+            import psycopg
+
+            conn = psycopg.connect(dsn)
+            return conn, conn.close, lambda: psycopg.connect(dsn)
         if isinstance(target, str) and target.startswith(("postgresql://", "postgresql+psycopg2://", "postgres://")):
+            import psycopg2
+
             dsn = target.replace("postgresql+psycopg2://", "postgresql://", 1)
             conn = psycopg2.connect(dsn)
             return conn, conn.close, lambda: psycopg2.connect(dsn)
         if hasattr(target, "connect") and hasattr(target, "url"):  # PostgresServer
             conn = target.connect()
             return conn, conn.close, target.connect
-    except psycopg2.OperationalError as exc:
+    except pgdriver.connect_errors() as exc:
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LoadError(f"Could not connect to Postgres ({why}).") from None
     raise LoadError(
-        "conn_or_server must be a PostgresServer, a psycopg2 connection, a SQLAlchemy engine or a postgresql:// URL."
+        "conn_or_server must be a PostgresServer, a psycopg2 connection, a SQLAlchemy engine, a psycopg 3 "
+        "connection or a postgresql:// URL."
     )
 
 
@@ -176,8 +185,9 @@ def load_file(
     all in one transaction (see the module's docstring).
 
     Args:
-        conn_or_server: a :class:`~dockermagic.postgres.PostgresServer`, a psycopg2 connection,
-            a SQLAlchemy engine (psycopg2) or a ``postgresql://`` URL.
+        conn_or_server: a :class:`~dockermagic.postgres.PostgresServer`, a psycopg2 or psycopg 3
+            connection (the load commits on it), a SQLAlchemy engine on either driver, or a URL
+            (``postgresql://`` goes through psycopg2, ``postgresql+psycopg://`` through psycopg 3).
         if_exists: ``"replace"`` (the table ends with exactly the file's rows), ``"append"``
             or ``"fail"`` (LoadError if the table exists).
         types: Postgres types for some columns, overriding the guessed ones.
@@ -196,8 +206,6 @@ def load_file(
         LoadError: missing file, no header, bad arguments, the table exists with ``"fail"``, a column
             the table lacks, too many malformed rows, or the connection was lost (nothing changed).
     """
-    import psycopg2
-
     if if_exists not in ("replace", "append", "fail"):
         raise LoadError(f"if_exists must be replace, append or fail, not {if_exists!r}.")
     if on_error not in ("reject", "raise"):
@@ -209,7 +217,10 @@ def load_file(
     types = column_types(header, source.arrow_types(), types)
     started = time.monotonic()
     conn, release, connect = _connection(conn_or_server)
-    autocommit, conn.autocommit = conn.autocommit, False
+    pg = pgdriver.driver(conn)
+    autocommit = conn.autocommit
+    if autocommit:  # psycopg 3 refuses to set it at all inside a transaction, even to its value
+        conn.autocommit = False
     bar = Progress(source, progress, table)
 
     def new_job(cur):
@@ -219,18 +230,18 @@ def load_file(
         copied = None
         if streams > 1 and connect is not None and if_exists == "replace":
             copied = _copy_in_streams(conn, connect, new_job, streams)
-        # `with conn` = one transaction: committed at the end, rolled back on any exception.
-        with conn, conn.cursor() as cur:
+        # One transaction: committed at the end, rolled back on any exception.
+        with pgdriver.transaction(conn), conn.cursor() as cur:
             job = new_job(cur)
             if copied is None:
                 job.run(if_exists)
             else:
                 job.swap_in(copied)
-    except psycopg2.errors.UndefinedColumn as exc:
+    except pg.errors.UndefinedColumn as exc:
         raise LoadError(f"The table {table} does not match the file's columns: {exc.diag.message_primary}.") from None
-    except psycopg2.errors.DuplicateColumn as exc:
+    except pg.errors.DuplicateColumn as exc:
         raise LoadError(f"{source.path.name} names a column twice: {exc.diag.message_primary}.") from None
-    except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+    except (pg.OperationalError, pg.InterfaceError) as exc:
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         what = "The connection to Postgres was lost" if conn.closed else "Postgres stopped the load"
         raise LoadError(
@@ -238,7 +249,7 @@ def load_file(
         ) from exc
     finally:
         bar.close()
-        if not conn.closed:
+        if autocommit and not conn.closed:
             conn.autocommit = autocommit
         if release is not None:
             release()
@@ -252,26 +263,25 @@ def load_file(
 def _copy_in_streams(conn, connect, new_job, streams: int) -> int | None:
     """Rows COPYed into the staging table by ``streams`` connections (committed), or None when the
     one-stream path must do the load (a row Postgres rejected: that path sets it aside)."""
-    import psycopg2
-
     from dockermagic.parallelcopy import parallel_copy
 
-    with conn, conn.cursor() as cur:
+    pg = pgdriver.driver(conn)
+    with pgdriver.transaction(conn), conn.cursor() as cur:
         job = new_job(cur)
         job.target = f"{job.table}__staging"
         job.create(job.target, job.types)
         statement = job.statement(False)
     try:
         return parallel_copy(connect, job.source, statement, streams, job.progress.on_read)
-    except psycopg2.DataError:
+    except pg.DataError:
         job.progress.restart(f"{job.table} (one stream)")
         return None
     except BaseException:
         if not conn.closed:  # the target was never touched; the staging table goes now, or next run
             try:
-                with conn, conn.cursor() as cur:
+                with pgdriver.transaction(conn), conn.cursor() as cur:
                     cur.execute(job.sql.SQL("DROP TABLE IF EXISTS {}").format(job.ident(job.target)))
-            except psycopg2.Error:
+            except pg.Error:
                 pass
         raise
 
@@ -316,7 +326,8 @@ def load_with_pandas(path, table: str, engine, *, chunksize: int = 100_000, if_e
     elif isinstance(engine, str):
         from sqlalchemy import create_engine
 
-        # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3, which dockermagic does not install.
+        # A bare postgresql:// goes through psycopg2, as the COPY loader's URLs do (SQLAlchemy 2.1
+        # would pick psycopg 3, also installed).
         engine = create_engine(re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg2://", engine))
     source = open_source(path)
     header = source.header()

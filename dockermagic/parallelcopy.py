@@ -15,6 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 
+from dockermagic import pgdriver
 from dockermagic.loadsources import CHUNK
 
 _END = object()
@@ -108,7 +109,8 @@ def _unblock(pieces: queue.Queue, streams: int) -> None:
 def parallel_copy(connect, source, statement: str, streams: int, on_read) -> int:
     """COPY ``source`` through ``streams`` connections (each its own transaction); rows copied.
 
-    Raises whatever a stream raised (psycopg2.DataError for a rejected row, OperationalError
+    ``connect`` gives psycopg2 or psycopg 3 connections. Raises whatever a stream raised (DataError
+    of the driver for a rejected row, OperationalError
     for a lost connection, KeyboardInterrupt...); then no stream's rows are kept by the caller.
     """
     pieces: queue.Queue = queue.Queue(maxsize=2 * streams)
@@ -119,9 +121,8 @@ def parallel_copy(connect, source, statement: str, streams: int, on_read) -> int
     def run(i: int) -> None:
         conn = conns[i]
         try:
-            with conn, conn.cursor() as cur:
-                cur.copy_expert(statement, _Pieces(pieces), size=CHUNK)
-                rows[i] = cur.rowcount
+            with pgdriver.transaction(conn), conn.cursor() as cur:
+                rows[i] = pgdriver.copy_from(cur, statement, _Pieces(pieces), CHUNK)
         except BaseException as exc:
             errors.append(exc)
             stop.set()

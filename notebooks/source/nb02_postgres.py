@@ -110,15 +110,19 @@ print("Postgres is ready on 127.0.0.1:5433")
 
 pandas talks to SQL databases through **SQLAlchemy**, a Python toolkit that hides the differences
 between databases: `create_engine(URL)` returns an object (here `db`) that opens connections when
-needed, and pandas' `to_sql` / `read_sql` take it. The URL names the driver: `postgresql+psycopg2://user:password@host:port/database`.
-(A bare `postgresql://` makes recent SQLAlchemy look for a different driver.) pandas writes a small
-table and reads it back; `index=False` keeps pandas from adding its row numbers as a column.
+needed, and pandas' `to_sql` / `read_sql` take it. The URL is the course's own line,
+`postgresql://user:password@host:port/database`: `localhost:5433` is the port `-p 127.0.0.1:5433:5432`
+published on this machine. A bare `postgresql://` uses SQLAlchemy's default Postgres driver (psycopg 3
+in SQLAlchemy 2.x); `postgresql+psycopg2://…` names the older psycopg2 instead. Both are installed, and
+both reach the same server. pandas writes a small table and reads it back; `index=False` keeps pandas
+from adding its row numbers as a column.
 """),
     code("""
 import pandas as pd
 from sqlalchemy import create_engine
 
-db = create_engine("postgresql+psycopg2://root:root@127.0.0.1:5433/ny_taxi")
+db = create_engine("postgresql://root:root@localhost:5433/ny_taxi")
+print("driver:", db.dialect.driver)
 zones = pd.DataFrame({"zone_id": [1, 2, 3], "zone": ["Newark Airport", "Jamaica Bay", "Allerton"]})
 zones.to_sql("nb02_zones", db, if_exists="replace", index=False)
 pd.read_sql("SELECT * FROM nb02_zones ORDER BY zone_id", db)
