@@ -25,6 +25,8 @@ Other modules add their own subclasses here, so there is one place to read the w
 
 from __future__ import annotations
 
+import re
+
 
 class DockerMagicError(Exception):
     """Base class: ``str(error)`` is a complete sentence for the user, with secrets masked."""
@@ -109,14 +111,15 @@ _BY_STATUS = {404: NotFound, 409: Conflict, 400: InvalidRequest}
 
 def is_connection_error(exc: BaseException) -> bool:
     """True when ``exc`` (or what it wraps) means the engine could not be reached at all: a refused
-    or vanished socket, a dropped connection, a timeout (requests/urllib3 errors, OSError)."""
+    or vanished socket, a dropped connection, a timeout (requests/urllib3 errors, ConnectionError).
+    A bare FileNotFoundError is not one: only inside those does it mean a missing socket."""
     import requests
     import urllib3
 
     seen = 0
     while exc is not None and seen < 5:
         if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                            urllib3.exceptions.HTTPError, ConnectionError, FileNotFoundError, TimeoutError)):
+                            urllib3.exceptions.HTTPError, ConnectionError)):
             return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
@@ -128,6 +131,26 @@ def engine_unavailable(doing: str = "") -> EngineUnavailable:
 
     what = f" (while trying to {doing})" if doing else ""
     return EngineUnavailable(f"The Docker engine does not answer{what}: {START_HINT}.")
+
+
+# What the engine says when a registry answered but has no such repository or tag (the engine
+# answers 404 for these; a registry it cannot reach is a 500 naming the network error).
+_MISSING = re.compile(r"manifest unknown|manifest for \S+ not found|repository does not exist|"
+                      r"pull access denied|no such manifest|not found: does not exist", re.IGNORECASE)
+
+
+def registry_answered_missing(failure) -> bool:
+    """True when a pull failure (an SDK exception or the error text of a pull event) means the
+    registry answered "no such image" (a mistyped tag), False when no registry could be asked."""
+    status = getattr(failure, "status_code", None)
+    text = str(getattr(failure, "explanation", None) or failure)
+    return status == 404 or bool(_MISSING.search(text))
+
+
+def not_in_registry(ref: str, failure) -> NotInRegistry:
+    reason = str(getattr(failure, "explanation", None) or failure).strip().splitlines()[0][:160].rstrip(".")
+    return NotInRegistry(f"The registry has no image {ref} ({reason}); check the name and the tag.",
+                         status_code=404, explanation=reason)
 
 
 def from_docker_error(exc: Exception, doing: str) -> DockerMagicError:

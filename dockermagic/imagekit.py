@@ -18,7 +18,6 @@ import glob
 import hashlib
 import io
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from typing import Callable, Iterable
 
 import docker
 
-from .errors import DockerMagicError, ImageKitError, NotInRegistry
+from .errors import DockerMagicError, ImageKitError, not_in_registry, registry_answered_missing
 
 STANDIN_LABEL = "org.dockermagic.stand-in"
 RECIPE_LABEL = "org.dockermagic.recipe"
@@ -195,26 +194,6 @@ def _is_current_standin(image, recipe: str) -> bool:
 
 def pulls_allowed() -> bool:
     return not _registry_unreachable and os.environ.get("DOCKERMAGIC_NO_PULL", "") in ("", "0", "false")
-
-
-# What the engine says when a registry answered but has no such repository or tag (the engine
-# answers 404 for these; a registry it cannot reach is a 500 naming the network error).
-_MISSING = re.compile(r"manifest unknown|manifest for \S+ not found|repository does not exist|"
-                      r"pull access denied|no such manifest|not found: does not exist", re.IGNORECASE)
-
-
-def registry_answered_missing(failure) -> bool:
-    """True when a pull failure (an SDK exception or the error text of a pull event) means the
-    registry answered "no such image" (a mistyped tag), False when no registry could be asked."""
-    status = getattr(failure, "status_code", None)
-    text = str(getattr(failure, "explanation", None) or failure)
-    return status == 404 or bool(_MISSING.search(text))
-
-
-def not_in_registry(ref: str, failure) -> NotInRegistry:
-    reason = str(getattr(failure, "explanation", None) or failure).strip().splitlines()[0][:160].rstrip(".")
-    return NotInRegistry(f"The registry has no image {normalize(ref)} ({reason}); check the name and the tag.",
-                         status_code=404, explanation=reason)
 
 
 def try_pull(ref: str, *, client: docker.DockerClient, say: Say = print) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from . import imagekit
-from .errors import DockerMagicError
+from .errors import DockerMagicError, not_in_registry, registry_answered_missing
 
 
 class LayerProgress:
@@ -73,8 +73,8 @@ def pull(ref: str, *, client, say: Callable[[str], None] = print) -> str:
             show_progress(client.api.pull(repo, tag=tag, stream=True, decode=True), say)
             return "pulled"
         except (docker.errors.DockerException, DockerMagicError) as exc:
-            if imagekit.registry_answered_missing(exc):  # a mistyped tag: never a stand-in under it
-                raise imagekit.not_in_registry(ref, exc) from exc
+            if registry_answered_missing(exc):  # a mistyped tag: never a stand-in under it
+                raise not_in_registry(ref, exc) from exc
             failure = (getattr(exc, "explanation", None) or str(exc)).splitlines()[0][:160]
     if imagekit.standin_for(ref) is None:
         raise DockerMagicError(f"Could not pull {ref}: {failure}.")

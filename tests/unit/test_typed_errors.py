@@ -92,12 +92,12 @@ NO_REGISTRY = ('Get "https://registry-1.docker.io/v2/": dial tcp: lookup registr
 
 
 def test_what_counts_as_the_registry_saying_not_found():
-    assert imagekit.registry_answered_missing(api_error(404, MANIFEST_UNKNOWN))
-    assert imagekit.registry_answered_missing(api_error(404, "pull access denied for nosuch, repository does "
+    assert errors.registry_answered_missing(api_error(404, MANIFEST_UNKNOWN))
+    assert errors.registry_answered_missing(api_error(404, "pull access denied for nosuch, repository does "
                                                              "not exist or may require 'docker login'"))
-    assert imagekit.registry_answered_missing(errors.DockerMagicError(f"The pull failed: {MANIFEST_UNKNOWN}."))
-    assert not imagekit.registry_answered_missing(api_error(500, NO_REGISTRY))
-    assert not imagekit.registry_answered_missing(api_error(500, "net/http: request canceled while waiting "
+    assert errors.registry_answered_missing(errors.DockerMagicError(f"The pull failed: {MANIFEST_UNKNOWN}."))
+    assert not errors.registry_answered_missing(api_error(500, NO_REGISTRY))
+    assert not errors.registry_answered_missing(api_error(500, "net/http: request canceled while waiting "
                                                                  "for connection"))
 
 
@@ -142,3 +142,10 @@ def test_no_registry_still_falls_back_to_the_stand_in(pulls_on):
     assert imagekit.try_pull("postgres:99", client=client, say=lambda _l: None) is False
     assert not imagekit.pulls_allowed()  # found out once per process, never retried in a loop
 
+
+
+def test_only_connection_failures_are_engine_unavailable():
+    assert not errors.is_connection_error(FileNotFoundError(2, "No such file or directory: 'app.env'"))
+    assert type(errors.from_docker_error(ValueError("bad"), "read app.env")) is errors.DockerMagicError
+    assert isinstance(errors.from_docker_error(ConnectionResetError(104, "reset"), "list containers"),
+                      errors.EngineUnavailable)
