@@ -29,8 +29,9 @@ def test_not_found_and_conflict_keep_status_and_cause(client, cleanup, images, i
         lifecycle.start([missing], client=client)
     assert info.value.status_code == 404 and isinstance(info.value.__cause__, docker.errors.NotFound)
     assert str(info.value) == f"Docker could not find container {missing}: No such container: {missing}."
-    with pytest.raises(UsageError, match=f"^Docker could not find container {missing}: No such container"):
+    with pytest.raises(UsageError, match=f"^Docker could not find container {missing}: No such container") as shown:
         ip.run_line_magic("docker", f"start {missing}")
+    assert shown.value.__cause__ is None and shown.value.__suppress_context__  # only the magic drops it
 
     name = cleanup.name("dm-conflict")
     run_command(f"run -d --name {name} debian:bookworm sleep 60", client=client)
