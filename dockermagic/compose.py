@@ -198,14 +198,15 @@ def compose_command(args: list[str], *, cwd: str | None = None, client=None, say
     """
     call = parse_compose(args)
     cwd = cwd or os.getcwd()
-    if call.subcommand == "ps" and all(a in ("-a", "--all") or not a.startswith("-") for a in call.args):
-        if client is None:
-            from .client import get_client
+    if client is None and call.subcommand in ("ps", "up", "build"):
+        from .client import get_client
 
-            client = get_client()
+        client = get_client()
+    if call.subcommand == "ps" and all(a in ("-a", "--all") or not a.startswith("-") for a in call.args):
         return ps(project_name(cwd, call), client=client, all=bool({"-a", "--all"} & set(call.args)),
                   services=[a for a in call.args if not a.startswith("-")])
     if call.subcommand in ("up", "build"):  # what makes containers, networks, volumes and images
-        with compose_labels.labelled(call, cwd) as call:
+        existing = compose_labels.project_volumes(project_name(cwd, call), client=client)
+        with compose_labels.labelled(call, cwd, existing) as call:
             return run_compose(call, cwd=cwd, say=say)
     return run_compose(call, cwd=cwd, say=say)

@@ -31,11 +31,14 @@ def project_files(directory: str) -> list[str]:
     return found
 
 
-def label_override(files: list[str]) -> dict:
+def label_override(files: list[str], existing: dict[str, dict] | None = None) -> dict:
     """An override that labels every service, its build, and every network and volume the files declare.
 
     Containers, networks and volumes get ``default_labels()``; built images the notebook's label only,
     as ``%%dockerfile`` gives them. External networks and volumes are not Compose's to label.
+    ``existing``: the labels of the project's volumes already on the engine, by their key in the file.
+    Such a volume keeps the labels of ours it has: other labels would make Compose ask whether to
+    recreate it, data lost (a kept volume brought up from another notebook).
     """
     labels, image_labels = default_labels(), notebook_label()
     services: dict[str, dict] = {}
@@ -54,6 +57,13 @@ def label_override(files: list[str]) -> dict:
                     out.pop(name, None)
                 else:
                     out[name] = {"labels": labels}
+    for name, kept in (existing or {}).items():
+        if name in volumes:
+            ours = {k: v for k, v in kept.items() if k in labels}
+            if ours:
+                volumes[name] = {"labels": ours}
+            else:
+                del volumes[name]
     override = {"version": version} if version else {}
     override["services"] = services
     override["networks"] = networks
@@ -62,12 +72,19 @@ def label_override(files: list[str]) -> dict:
     return override
 
 
+def project_volumes(project: str, *, client) -> dict[str, dict]:
+    """The labels of the project's volumes on the engine, by their key in the compose file."""
+    found = client.api.volumes(filters={"label": f"com.docker.compose.project={project}"}).get("Volumes") or []
+    return {v["Labels"]["com.docker.compose.volume"]: v["Labels"] for v in found
+            if "com.docker.compose.volume" in (v.get("Labels") or {})}
+
+
 @contextlib.contextmanager
-def labelled(call, cwd: str) -> Iterator:
+def labelled(call, cwd: str, existing: dict[str, dict] | None = None) -> Iterator:
     """``call`` with one more ``-f``: a temporary override adding our labels (removed afterwards).
 
     When there is no compose file to read (or ``COMPOSE_FILE`` chooses them), ``call`` is left as
-    it is and Compose says what is wrong itself.
+    it is and Compose says what is wrong itself. ``existing``: see ``label_override``.
     """
     if call.file:
         files = [os.path.join(cwd, call.file)]
@@ -76,7 +93,7 @@ def labelled(call, cwd: str) -> Iterator:
     else:
         files = project_files(os.path.join(cwd, call.project_dir or ""))
     try:
-        override = label_override(files) if files else None
+        override = label_override(files, existing) if files else None
     except (OSError, yaml.YAMLError, AttributeError):  # Compose's own message says it better
         override = None
     if override is None:

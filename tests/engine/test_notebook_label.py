@@ -115,3 +115,22 @@ def test_compose_v1_labels_its_objects_too(ip, client, cleanup, notebook, tmp_pa
         assert not _labelled(client, notebook)
     finally:
         compose.compose_command(["-p", project, "down", "-v"], cwd=str(tmp_path), say=lambda line: None)
+
+
+def test_a_kept_volume_brought_up_from_another_notebook_is_not_recreated(client, cleanup, monkeypatch, tmp_path, images):
+    """`down` without -v keeps the volume; `up` from another notebook must not make Compose ask to recreate it."""
+    project = cleanup.name("dmnbkeep").replace("-", "")
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  plain:\n    image: debian:bookworm\n    command: [\"sleep\", \"300\"]\n    init: true\n"
+        "    volumes: [scratch:/scratch]\nvolumes:\n  scratch:\n")
+    said = []
+    try:
+        for nb in ("/tmp/dmtest/first.ipynb", "/tmp/dmtest/second.ipynb"):
+            monkeypatch.setenv("DOCKERMAGIC_NOTEBOOK", nb)
+            compose.compose_command(["-p", project, "up", "-d"], cwd=str(tmp_path), client=client, say=said.append)
+            compose.compose_command(["-p", project, "down"], cwd=str(tmp_path), client=client, say=said.append)
+        assert not [line for line in said if "Recreate" in line or "doesn't match" in line], said
+        [volume] = client.api.volumes(filters={"label": f"com.docker.compose.project={project}"})["Volumes"]
+        assert volume["Labels"][NOTEBOOK_LABEL] == "/tmp/dmtest/first.ipynb", "it stays the first notebook's"
+    finally:
+        compose.compose_command(["-p", project, "down", "-v"], cwd=str(tmp_path), say=lambda line: None)

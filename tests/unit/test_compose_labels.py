@@ -67,3 +67,16 @@ def test_without_a_readable_file_compose_gets_the_line_unchanged(tmp_path):
     call = ComposeCall("up", [], file="bad.yml")
     with compose_labels.labelled(call, str(tmp_path)) as same:
         assert same is call
+
+
+def test_a_volume_already_there_keeps_the_labels_of_ours_it_has(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOCKERMAGIC_NOTEBOOK", "/pack/second.ipynb")
+    monkeypatch.delenv("DOCKERMAGIC_LABELS", raising=False)
+    (tmp_path / "c.yml").write_text("services:\n  a:\n    image: x\nvolumes:\n  made: {}\n  old: {}\n  new: {}\n")
+    existing = {"made": {"org.dockermagic.notebook": "/pack/first.ipynb", "com.docker.compose.volume": "made",
+                         "org.dockermagic.created-by": "dockermagic"},
+                "old": {"com.docker.compose.volume": "old"}}  # made by Compose before dockermagic labelled
+    out = compose_labels.label_override([str(tmp_path / "c.yml")], existing)
+    assert out["volumes"] == {
+        "made": {"labels": {"org.dockermagic.notebook": "/pack/first.ipynb", "org.dockermagic.created-by": "dockermagic"}},
+        "new": {"labels": {"org.dockermagic.created-by": "dockermagic", "org.dockermagic.notebook": "/pack/second.ipynb"}}}
