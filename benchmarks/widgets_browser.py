@@ -25,7 +25,7 @@ import docker
 from dockermagic.client import default_labels
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
-from labkit import chromium, jupyterlab, new_cell, run_all, write_notebook  # noqa: E402
+from labkit import chromium, jupyterlab, new_cell, run_all, wait_executed, write_notebook  # noqa: E402
 
 N = 200
 # each row of the live view is four widgets (three buttons, its cells); the header is not a row
@@ -52,8 +52,8 @@ def main() -> None:
                 "%load_ext dockermagic\nfrom IPython.display import HTML\nfrom dockermagic.widgets import ContainersView"])
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(lab.url("/lab/tree/bench.ipynb"))
-            run_all(page)
-            page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+            run_all(page, lab, "bench.ipynb")
+            wait_executed(page, lab, "bench.ipynb", 1)
             time.sleep(1.0)  # the first cell done
 
             # the default: a page of 50 rows (and the pager)

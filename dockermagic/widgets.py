@@ -55,6 +55,7 @@ class NetworksView(_Live, w.VBox):
         self.inspect_button.on_click(lambda _b: self.inspect())
         self.details = w.HTML()
         super().__init__([self.diagram, w.HBox([self.pick, self.inspect_button]), self.details], **kwargs)
+        self._mark_live()
         if watch:
             self._start_watching(self._client)
 
@@ -94,7 +95,14 @@ class NetworksView(_Live, w.VBox):
             for nid in nids:
                 self._refresh(nid)
         elif kind == "network" and action in _NETWORK_ACTIONS:
-            self._refresh((event.get("Actor") or {}).get("ID", ""))
+            actor = event.get("Actor") or {}
+            self._refresh(actor.get("ID", ""))
+            # a container joining or leaving a network changes its interface names (eth0 or eth) in
+            # the other networks it is on
+            cid = (actor.get("Attributes") or {}).get("container") or ""
+            for n in self.networks() if cid else ():
+                if n["id"] != actor.get("ID", "")[:12] and any(cid.startswith(c["id"]) for c in n["containers"]):
+                    self._refresh(n["id"])
         else:
             return
         self._render()
@@ -154,6 +162,10 @@ class NetworksView(_Live, w.VBox):
         with self._render_lock:
             sync_pick(self.pick, [n["name"] for n in nets])
             self.diagram.value = "".join(parts)
+            self._refresh_snapshot()
+
+    def _snapshot_html(self) -> str:
+        return "".join(network_diagram(n) for n in self.networks()) or "<i>no bridge networks</i>"
 
     def __repr__(self) -> str:
         lines = []
@@ -166,6 +178,8 @@ class NetworksView(_Live, w.VBox):
 
     def close(self) -> None:
         self._stop_watching()
+        if hasattr(self, "_networks"):
+            self._refresh_snapshot(final=True)
         self._close_parts()
         super().close()
 
@@ -188,6 +202,8 @@ class Dashboard(_Live, w.Tab):
         self._volume_rows: list[list[str]] = []
         super().__init__([self.containers, self.networks, self.images, self.volumes], **kwargs)
         self.titles = ("Containers", "Networks", "Images", "Volumes")
+        self._mark_live()
+        self.containers._snapshot_parent = self.networks._snapshot_parent = self
         self._start_watching(self._client)
 
     def _on_event(self, event: dict[str, Any]) -> None:
@@ -218,11 +234,21 @@ class Dashboard(_Live, w.Tab):
                 rows.append([tag + mark, img["Id"].split(":")[-1][:12], f"{img.get('Size', 0) / 1e6:.1f}MB"])
         self._image_rows = sorted(rows)
         self.images.value = html_table(["repository:tag", "id", "size"], self._image_rows)
+        self._refresh_snapshot()
 
     def _volumes(self) -> None:
         vols = self._client.api.volumes().get("Volumes") or []
         self._volume_rows = sorted([v["Name"], v.get("Driver", ""), v.get("Mountpoint", "")] for v in vols)
         self.volumes.value = html_table(["name", "driver", "mountpoint"], self._volume_rows)
+        self._refresh_snapshot()
+
+    def _snapshot_html(self) -> str:
+        """The four tabs one under the other."""
+        if not hasattr(self, "volumes"):  # a tab's first render, before the constructor is done
+            return ""
+        parts = zip(self.titles, (self.containers._snapshot_html(), self.networks._snapshot_html(),
+                                  self.images.value, self.volumes.value))
+        return "".join(f"<h4 style='margin:8px 0 2px'>{esc(title)}</h4>{body}" for title, body in parts)
 
     def __repr__(self) -> str:
         return "\n\n".join([
@@ -236,6 +262,8 @@ class Dashboard(_Live, w.Tab):
         if hasattr(self, "containers"):
             self.containers._closed.set()  # a resync under way stops at the next container
         self._stop_watching()
+        if hasattr(self, "volumes"):
+            self._refresh_snapshot(final=True)
         for view in (getattr(self, "containers", None), getattr(self, "networks", None)):
             if view is not None:
                 view.close()

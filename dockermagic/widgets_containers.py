@@ -13,7 +13,8 @@ from .errors import from_docker_error
 from .events import RESYNC
 from .summary import _parse_time, container_row
 from .widgets_base import _Live
-from .widgets_parts import column_widths, esc, filter_dict, head_html, mask_text, status_text, text_table, uptime
+from .widgets_parts import (column_widths, esc, filter_dict, head_html, html_table, mask_text, status_text, text_table,
+                            uptime)
 from .widgets_rows import ContainerRow, RowStyle
 
 __all__ = ["ContainersView"]
@@ -75,6 +76,7 @@ class ContainersView(_Live, w.VBox):
         self.page_label = w.HTML()
         self.pager = w.HBox([self.prev_page, self.page_label, self.next_page], layout=w.Layout(display="none"))
         super().__init__([self.table, self.pager, self.logs], **kwargs)
+        self._mark_live()
         if watch:
             self._start_watching(self._client)
         if tick:
@@ -212,6 +214,13 @@ class ContainersView(_Live, w.VBox):
             order = (*self._head, *(item for r in rows for item in self._row_widgets[r["id"]].items))
             if self.table.children != order:
                 self.table.children = order
+            self._refresh_snapshot()
+
+    def _snapshot_html(self) -> str:
+        """Every row (not just the page shown) as a plain table."""
+        now = datetime.now(timezone.utc)
+        rows = [self._cells(r, now) for r in self.rows()]
+        return html_table(_COLUMNS, rows) if rows else "<i>no containers</i>"
 
     def _clock(self, tick: float) -> None:
         while not self._closed.wait(tick):
@@ -228,6 +237,7 @@ class ContainersView(_Live, w.VBox):
             self._closed.set()
         self._stop_watching()
         if hasattr(self, "_row_widgets"):
+            self._refresh_snapshot(final=True)
             with self._render_lock:
                 for row in self._row_widgets.values():
                     row.close()

@@ -34,8 +34,8 @@ def text_table(head: tuple[str, ...], rows: list[list[str]]) -> str:
 def html_table(head, rows: list[list[Any]]) -> str:
     """A plain HTML table (the dashboard's images and volumes)."""
     th = "".join(f"<th style='text-align:left;padding:1px 8px'>{esc(h)}</th>" for h in head)
-    body = ["<tr>" + "".join(f"<td style='padding:1px 8px;white-space:nowrap'>{esc(c)}</td>" for c in r) + "</tr>"
-            for r in rows]
+    td = "<td style='padding:1px 8px;white-space:nowrap;text-align:left'>"  # JupyterLab right-aligns cells
+    body = ["<tr>" + "".join(f"{td}{esc(c)}</td>" for c in r) + "</tr>" for r in rows]
     return f"<div style='overflow-x:auto'><table><tr>{th}</tr>{''.join(body)}</table></div>"
 
 
@@ -149,3 +149,28 @@ def sync_pick(pick, names: list[str]) -> None:
         pick.value = keep  # ...which must not become the target of a click meant for another row
     finally:
         pick._syncing = False
+
+
+#: CSS class of a live view's top widget (``LIVE_CLASS-<model id>``) and of its static snapshot.
+LIVE_CLASS, SNAPSHOT_CLASS = "dockermagic-live", "dockermagic-snapshot"
+
+
+def snapshot_html(key: str, title: str, body: str, when: datetime | None = None) -> str:
+    """A live view's static copy, for what cannot run the widget: nbconvert's HTML offline, GitHub's
+    preview, a notebook reopened without its kernel.
+
+    The style rule hides the copy wherever the live view itself rendered just before it in the same
+    output area (JupyterLab, Notebook 7, nbconvert's HTML with the widget manager loaded): a page
+    that has the widget shows only the widget. Sanitizers (GitHub's) drop the rule and keep the copy.
+
+    Args:
+        key: the view's widget model id; the live view carries the class ``dockermagic-live-<key>``.
+        title: what the copy is of, shown above it with the time.
+        body: the view's HTML (tables, diagrams), already escaped.
+    """
+    when = when or datetime.now(timezone.utc)
+    hide = (f".jp-OutputArea-child:has(.{LIVE_CLASS}-{key}) ~ "
+            f".jp-OutputArea-child:has(.{SNAPSHOT_CLASS}-{key}){{display:none}}")
+    return (f"<style>{hide}</style><div class='{SNAPSHOT_CLASS} {SNAPSHOT_CLASS}-{esc(key)}'>"
+            f"<div style='font-size:85%;color:#666'>{esc(title)} as of {when:%Y-%m-%d %H:%M:%S} UTC "
+            f"(a static copy of the live view)</div>{body}</div>")

@@ -64,6 +64,11 @@ def jupyterlab(tmp: Path, env: dict[str, str] | None = None, timeout: float = 30
         path = settings / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
+    # No build check: the page asks for one as it loads, and on two busy cores it kept the server
+    # from answering for ~12 s, long enough for the theme's style sheet to time out (an error dialog).
+    labconfig = tmp / "config" / "labconfig"
+    labconfig.mkdir(parents=True)
+    (labconfig / "page_config.json").write_text(json.dumps({"buildCheck": False, "buildAvailable": False}))
     port, token = _free_port(), os.urandom(16).hex()
     env = {**(env if env is not None else os.environ), "JUPYTERLAB_SETTINGS_DIR": str(settings),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
@@ -124,10 +129,30 @@ def write_notebook(path: Path, sources: list[str]) -> None:
     nbformat.write(nb, path)
 
 
-def run_all(page) -> None:
-    """Run > Run All Cells, once the kernel is idle; again if the click landed before the notebook
-    took it (menu items stay disabled until the notebook panel is the current widget)."""
-    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=30000)
+def kernel_of(lab: Lab, path: str, timeout: float = 30.0) -> dict:
+    """The kernel of the notebook `path` (relative to the server's root) once the server reports it
+    idle: the session JupyterLab opened for it (`/api/sessions`), then that kernel's own state
+    (`/api/kernels/{id}`, from the kernel's status messages). What the page shows is not waited on:
+    JupyterLab 4.6 can keep its status-bar execution indicator in the page but hidden."""
+    deadline = time.monotonic() + timeout
+    seen = "no session"
+    while True:
+        sessions = [s for s in lab.api("/api/sessions") or [] if s.get("path") == path and s.get("kernel")]
+        if sessions:
+            kernel = lab.api(f"/api/kernels/{sessions[0]['kernel']['id']}")
+            seen = f"kernel {kernel['id'][:8]} {kernel.get('execution_state')}"
+            if kernel.get("execution_state") == "idle":
+                return kernel
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the kernel of {path} was not idle within {timeout:g} s ({seen})")
+        time.sleep(0.1)
+
+
+def run_all(page, lab: Lab, path: str) -> None:
+    """Run > Run All Cells, once the notebook's kernel is idle (see kernel_of); again if the click
+    landed before the notebook took it (menu items stay disabled until the notebook panel is the
+    current widget). Returns once a cell's prompt shows it started: [*] or its execution count."""
+    kernel_of(lab, path)
     page.click(".jp-Notebook .jp-Cell .jp-InputArea-prompt")  # make the notebook the current widget
     for _ in range(5):
         page.click('.lm-MenuBar-itemLabel:text-is("Run")')
@@ -140,6 +165,16 @@ def run_all(page) -> None:
         except Exception:
             page.keyboard.press("Escape")
     raise AssertionError("Run All never started the notebook's cells")
+
+
+def wait_executed(page, lab: Lab, path: str, cells: int, timeout: float = 60.0) -> None:
+    """Until the first `cells` cells show an execution count ([1], [2], ...: never [*] or [ ]) and
+    the kernel is idle again: the run is over, whatever the status bar shows."""
+    page.wait_for_function(
+        "n => { const p = [...document.querySelectorAll('.jp-Notebook .jp-Cell .jp-InputPrompt')].slice(0, n);"
+        " return p.length === n && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }",
+        arg=cells, timeout=timeout * 1000)
+    kernel_of(lab, path, timeout)
 
 
 def new_cell(page, source: str) -> None:

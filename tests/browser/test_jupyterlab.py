@@ -13,7 +13,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from labkit import chromium, jupyterlab, new_cell, run_all, write_notebook
+from labkit import chromium, jupyterlab, new_cell, run_all, wait_executed, write_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -93,18 +93,22 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         "%docker dashboard",
         # one row a page: the pager
         "from dockermagic.widgets import ContainersView\n"
-        f"ContainersView(filters=['label=org.dockermagic.test={cleanup.label_value}'], page_size=1)",
+        f"paged = ContainersView(filters=['label=org.dockermagic.test={cleanup.label_value}'], page_size=1)\npaged",
     ])
 
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
     try:
         page.goto(lab.url("/lab/tree/views.ipynb"))
-        run_all(page)
+        run_all(page, lab, "views.ipynb")
+        wait_executed(page, lab, "views.ipynb", PAGED + 1)
         ps, nets, dash = _output(page, PS), _output(page, NETWORKS), _output(page, DASHBOARD)
         _wait_text(ps, [a.name, b.name, a_ip, a_ip_net, b_ip, f"127.0.0.1:{a_port}->80/tcp"], timeout=20)
         _wait_text(nets, ["bridge docker0", net.name, f"eth {a_ip}", f"eth {a_ip_net}", "aliases: web-alias",
                           f"host 127.0.0.1:{a_port} \u2192 80/tcp", b.name, f"eth0 {b_ip}"])
+        # each view's static snapshot (for exports) is in the page, hidden beside its live view
+        snapshots = page.locator(".jp-Notebook .dockermagic-snapshot")
+        assert snapshots.count() == 4 and not any(snapshots.nth(i).is_visible() for i in range(4))
         _shoot(page, "views")
 
         # A new cell with %docker run: the views (displayed by earlier cells) must pick it up.
@@ -154,6 +158,14 @@ def test_views_render_and_follow_a_run(lab, browser, client, cleanup, images):
         paged.locator("button:text-is('next ▶')").click()
         assert a.name not in _wait_text(paged, ["rows 2–2 of 3", b.name], timeout=5)
         paged.screenshot(path=str(ARTIFACTS / "jupyterlab-paged.png"))
+
+        # A closed view leaves its last picture: the live view goes, its snapshot shows (all rows).
+        new_cell(page, "paged.close()")
+        page.keyboard.press("Shift+Enter")
+        snapshot = page.locator(".jp-Notebook .jp-Cell").nth(PAGED).locator(".dockermagic-snapshot")
+        snapshot.wait_for(state="visible", timeout=5000)
+        assert all(name in snapshot.inner_text() for name in (a.name, b.name, c_name))
+        snapshot.screenshot(path=str(ARTIFACTS / "jupyterlab-closed-snapshot.png"))
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-failure.png"))
         (ARTIFACTS / "jupyterlab-failure.txt").write_text(page.inner_text(".jp-Notebook"))

@@ -26,12 +26,20 @@ def test_thread_updates_reach_the_client_and_no_other_cell(client, cleanup, imag
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     first, run, wait = nb.cells
     cid = client.containers.get(name).id
-    assert first.outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]
+    live, snapshot = first.outputs
+    model_id = live["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+    assert live["data"]["text/plain"].startswith("ContainersView: a live view")
+    # the snapshot beside it, refreshed by the thread while cell 2 ran: the new row, running
+    html = snapshot["data"]["text/html"]
+    assert f"dockermagic-snapshot-{model_id}" in html
+    assert any(name in line and "running" in line for line in snapshot["data"]["text/plain"].splitlines())
+    assert name in html and "running" in html
     assert run.outputs == []
     assert [o.get("text") for o in wait.outputs] == ["seen\n"]
     # the row's models, as the kernel last sent them: the row the thread added after cell 1 finished,
     # with its own stop button
     state = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+    assert f"dockermagic-live-{model_id}" in state[model_id]["state"]["_dom_classes"]
     cells = [m["state"]["value"] for m in state.values() if m["model_name"] == "HTMLModel"]
     assert any(name in t and "running" in t for t in cells), cells
     buttons = [m["state"] for m in state.values() if m["model_name"] == "ButtonModel"]

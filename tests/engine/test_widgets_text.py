@@ -33,13 +33,24 @@ def test_terminal_ipython_prints_the_views_as_text(client, cleanup, images, tmp_
     assert "Traceback" not in out + run.stderr
 
 
-def test_display_formatter_gets_the_full_text(ip, client, cleanup, images):
+def test_display_gives_a_terminal_the_full_text_and_a_snapshot_beside_the_widget(ip, client, cleanup, images,
+                                                                                  monkeypatch):
     c, ip_addr, _ = _container(client, cleanup)
+    published = []
+    monkeypatch.setattr(ip.display_pub, "publish", lambda data, *a, **kw: published.append(data))
     for kind in (ContainersView, NetworksView):
         view = kind(client=client)
         try:
-            data, _meta = ip.display_formatter.format(view)
-            assert data["text/plain"] == repr(view) and c.name in data["text/plain"] and ip_addr in data["text/plain"]
-            assert "application/vnd.jupyter.widget-view+json" in data  # Jupyter still gets the widget
+            published.clear()
+            ip.display_formatter.format(view)  # what a cell's last line does: the view displays itself
+            # no kernel (terminal IPython): one output, the whole text
+            assert published == [{"text/plain": repr(view)}] and c.name in repr(view) and ip_addr in repr(view)
+            assert "application/vnd.jupyter.widget-view+json" in view._repr_mimebundle_()  # Jupyter gets the widget
+            snap = view.snapshot()
+            assert snap["text/plain"] == repr(view)
+            html = snap["text/html"]
+            assert c.name in html and ip_addr in html and f"{kind.__name__} as of " in html
+            assert f"dockermagic-snapshot-{view.model_id}" in html
+            assert f"dockermagic-live-{view.model_id}" in view._dom_classes  # what the style rule looks for
         finally:
             view.close()

@@ -6,7 +6,8 @@ import pytest
 
 from dockermagic.errors import CommandError
 from dockermagic.secrets import MASK
-from dockermagic.widgets_parts import filter_dict, mask_text, status_text, sync_pick, text_table, uptime
+from dockermagic.widgets_parts import (filter_dict, html_table, mask_text, snapshot_html, status_text, sync_pick,
+                                      text_table, uptime)
 
 
 def test_log_text_masks_secret_assignments_and_url_passwords():
@@ -102,3 +103,15 @@ def test_a_row_is_four_widgets_sent_whole():
     finally:
         row.close()
         style.close()
+
+
+def test_snapshot_html_hides_itself_only_beside_its_own_live_view():
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    html = snapshot_html("abc123", "NetworksView", html_table(["name"], [["<web>"]]), when)
+    assert html.startswith("<style>") and html.count("<style>") == 1
+    rule = html[len("<style>"):html.index("</style>")]
+    assert rule == (".jp-OutputArea-child:has(.dockermagic-live-abc123) ~ "
+                    ".jp-OutputArea-child:has(.dockermagic-snapshot-abc123){display:none}")
+    assert "class='dockermagic-snapshot dockermagic-snapshot-abc123'" in html
+    assert "NetworksView as of 2026-01-02 03:04:05 UTC" in html
+    assert "&lt;web&gt;" in html and "<web>" not in html  # the body comes escaped and stays so
