@@ -92,14 +92,40 @@ def quoted(word: str, how: int) -> str:
     return word
 
 
+# The flags each subcommand takes, so that most lines get past the flag check to the numbers.
+FLAGS_OF = {
+    "run": ["-d", "--name", "-e", "--env-file", "-p", "--publish", "-P", "-v", "--mount", "--network",
+            "--network-alias", "--rm", "-w", "--entrypoint", "-u", "-h", "-l", "--restart", "--init", "-i", "-t"],
+    "ps": ["-a", "-q", "-n", "--last", "-f", "--filter", "--format", "--no-trunc"],
+    "stop": ["-t", "--time"], "restart": ["-t", "--time"], "kill": ["-s", "--signal"], "start": [],
+    "rm": ["-f", "-v"], "logs": ["-n", "--tail", "-t", "--since"], "exec": ["-e", "-w", "-u", "-d", "-i", "-t"],
+    "inspect": ["-f", "--format", "--type"], "images": ["-a", "-q", "--format"], "pull": ["-q"],
+    "stats": ["--no-stream", "-a"], "network create": ["-d", "--subnet", "--gateway", "--ip-range", "--internal",
+                                                      "--label"],
+    "network connect": ["--ip", "--alias"], "volume create": ["-d", "--label", "-o", "--name"],
+    "volume ls": ["-f", "-q"], "volume prune": ["-f", "--filter"], "network prune": ["-f", "--filter"],
+}
+_VALUES_OF = {"-p": port_specs(), "--publish": port_specs(), "-t": numbers, "--time": numbers, "-n": numbers,
+              "--tail": numbers, "--last": numbers, "--since": durations, "--format": templates, "-e": secret_pairs,
+              "--restart": st.builds(lambda n: "on-failure:" + n, numbers) | st.sampled_from(["no", "always", "x"])}
+
+
 @st.composite
 def command_lines(draw):
     """One shell-like ``docker …`` line: a subcommand, then flags and values in any order."""
-    words = [draw(st.sampled_from(["", "docker "])) + draw(st.sampled_from(SUBCOMMANDS))]
-    for _ in range(draw(st.integers(0, 6))):
-        if draw(st.booleans()):
-            words.append(draw(st.sampled_from(FLAGS)))
-        words.append(quoted(draw(values), draw(st.integers(0, 2))))
+    sub = draw(st.sampled_from(SUBCOMMANDS))
+    words = [draw(st.sampled_from(["", "docker "])) + sub]
+    own = FLAGS_OF.get(sub.removeprefix("container ").removeprefix("image "), [])
+    for _ in range(draw(st.integers(0, 5))):
+        if draw(st.integers(0, 9)) < 8 and own:
+            flag = draw(st.sampled_from(own))
+        else:
+            flag = draw(st.sampled_from(FLAGS))
+        words.append(flag)
+        if draw(st.integers(0, 9)) < 8:
+            words.append(quoted(draw(_VALUES_OF.get(flag, values)), draw(st.integers(0, 2))))
+    for _ in range(draw(st.integers(0, 3))):
+        words.append(quoted(draw(st.one_of(names, names, values)), draw(st.integers(0, 2))))
     sep = draw(st.sampled_from([" ", "  ", "\t", " \\\n  "]))
     return sep.join(words)
 
