@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from . import containers, formatting, inspecting, lifecycle, networks, pulling, running, system, volumes
 from .commandline import split_commands
-from .errors import CommandError, DockerMagicError, from_docker_error, is_connection_error
+from .errors import CommandError, engine_errors
 from .grammar import PS_FLAGS, RUN_FLAGS, flag, parse, whole_number
 from .secrets import redact
 
@@ -269,18 +269,9 @@ def _route(argv: list[str], ctx: Context):
     if route is None:
         what = " ".join(argv[:2]) if argv[0] in ("container", "image") else argv[0]
         raise CommandError(f"'docker {what}' is not supported by %docker ('%docker?' lists what is).")
-    try:
+    # What a route did not turn into a sentence itself (the engine vanished, the SDK refused).
+    with engine_errors(f"carry out 'docker {key}'"):
         return route(argv[len(key.split()):], ctx)
-    except DockerMagicError:
-        raise
-    except Exception as exc:
-        # What a route did not turn into a sentence itself: the engine vanished (requests/urllib3),
-        # or the SDK refused. Anything else is a bug and keeps its traceback.
-        import docker.errors
-
-        if is_connection_error(exc) or isinstance(exc, docker.errors.DockerException):
-            raise from_docker_error(exc, f"carry out 'docker {key}'") from exc
-        raise
 
 
 def run_command(command: str | list[str], *, client=None, cwd: str | None = None,

@@ -25,6 +25,7 @@ Other modules add their own subclasses here, so there is one place to read the w
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 
@@ -151,6 +152,23 @@ def not_in_registry(ref: str, failure) -> NotInRegistry:
     reason = str(getattr(failure, "explanation", None) or failure).strip().splitlines()[0][:160].rstrip(".")
     return NotInRegistry(f"The registry has no image {ref} ({reason}); check the name and the tag.",
                          status_code=404, explanation=reason)
+
+
+@contextlib.contextmanager
+def engine_errors(doing: str):
+    """Around calls that reach the engine through other code (the image kit, a route): what the SDK
+    or requests/urllib3 raise becomes the matching class here, ``from`` the original; our own
+    errors pass; anything else is a bug and keeps its traceback."""
+    import docker.errors
+
+    try:
+        yield
+    except DockerMagicError:
+        raise
+    except Exception as exc:
+        if is_connection_error(exc) or isinstance(exc, docker.errors.DockerException):
+            raise from_docker_error(exc, doing) from exc
+        raise
 
 
 def from_docker_error(exc: Exception, doing: str) -> DockerMagicError:

@@ -11,7 +11,7 @@ import docker
 
 from . import imagekit
 from .client import default_labels, labels_with_defaults
-from .errors import CommandError, from_docker_error
+from .errors import CommandError, engine_errors, from_docker_error
 from .grammar import whole_number
 from .secrets import LineRedactor, remember_env
 
@@ -255,13 +255,14 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
         extra["networking_config"] = {network: client.api.create_endpoint_config(aliases=network_alias)}
     labels = labels_with_defaults(label)
     # The words are all understood; only now ask the engine for anything.
-    imagekit.ensure_image(image, client=client)
-    notice = imagekit.standin_notice(image, client=client)
-    if notice:
-        say(notice)
-    ensure_volumes(volume_names(volume or [], mounts), client=client)
-    taken = [m["Target"] for m in mounts] + [b["bind"] for b in binds.values()]
-    mounts += image_volume_mounts(image, taken, client=client)
+    with engine_errors(f"prepare to run {image}"):
+        imagekit.ensure_image(image, client=client)
+        notice = imagekit.standin_notice(image, client=client)
+        if notice:
+            say(notice)
+        ensure_volumes(volume_names(volume or [], mounts), client=client)
+        taken = [m["Target"] for m in mounts] + [b["bind"] for b in binds.values()]
+        mounts += image_volume_mounts(image, taken, client=client)
     if mounts:
         extra["mounts"] = mounts
     try:

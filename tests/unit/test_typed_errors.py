@@ -149,3 +149,12 @@ def test_only_connection_failures_are_engine_unavailable():
     assert type(errors.from_docker_error(ValueError("bad"), "read app.env")) is errors.DockerMagicError
     assert isinstance(errors.from_docker_error(ConnectionResetError(104, "reset"), "list containers"),
                       errors.EngineUnavailable)
+
+
+def test_the_plain_run_function_says_engine_unavailable_too(tmp_path):
+    from dockermagic.running import run
+
+    client = docker.DockerClient(base_url=f"unix://{tmp_path}/gone.sock", version="1.41")
+    with pytest.raises(errors.EngineUnavailable, match="start Docker") as info:
+        run("img", client=client, say=lambda _l: None)
+    assert errors.is_connection_error(info.value.__cause__)
