@@ -6,6 +6,7 @@ from typing import Callable, Iterable
 
 from . import imagekit
 from .errors import DockerMagicError, not_in_registry, registry_answered_missing
+from .secrets import redact
 
 
 class LayerProgress:
@@ -35,7 +36,7 @@ class LayerProgress:
             bar.n = bar.total
             bar.refresh()
         elif not layer and status:
-            self.say(status)  # "Digest: …", "Status: Downloaded newer image for …"
+            self.say(redact(status))  # "Digest: …", "Status: Downloaded newer image for …" (a ref may hold user:pw@)
 
     def close(self) -> None:
         for bar in self.bars.values():
