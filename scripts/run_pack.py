@@ -74,6 +74,14 @@ def tidy_up(path: Path) -> Removal:
         engine.close()
 
 
+def _report(path: Path, removal: Removal, left: list[str]) -> None:
+    if removal.removed:
+        print(f"  removed after {path.name}: {', '.join(removal.removed)}")
+    if removal.failed:
+        left.append(path.name)
+        print(f"  could not remove after {path.name}: {', '.join(removal.failed)}")
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, CellExecutionError):
         # ename/evalue, not the text's last line: a UsageError comes with no traceback, so the text
@@ -100,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
             failure, html_error = execute(path.resolve(), out_dir)
         except Exception as exc:  # noqa: BLE001 - an unreadable notebook or an unwritable out_dir
             failure, html_error = _reason(exc), "the notebook was not executed"
+        except KeyboardInterrupt:  # stopped by hand: still take away what the notebook made so far
+            _report(path, tidy_up(path.resolve()), [])
+            raise
         took = f"({time.monotonic() - started:.1f} s)"
         if failure:
             failed.append(path.name)
@@ -109,12 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         if html_error:
             no_html.append(path.name)
             print(f"  no HTML for {path.name}: {html_error}")
-        removal = tidy_up(path.resolve())
-        if removal.removed:
-            print(f"  removed after {path.name}: {', '.join(removal.removed)}")
-        if removal.failed:
-            left.append(path.name)
-            print(f"  could not remove after {path.name}: {', '.join(removal.failed)}")
+        _report(path, tidy_up(path.resolve()), left)
     print(f"run_pack: executed notebooks and HTML are in {out_dir}")
     if failed:
         print(f"run_pack: {len(failed)} of {len(notebooks)} notebooks failed: {', '.join(failed)}")

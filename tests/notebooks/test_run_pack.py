@@ -1,8 +1,12 @@
 """scripts/run_pack.py, the main job: executed notebooks and HTML in a folder, a summary, an exit code."""
 
 import importlib.util
+import os
 import re
 import shutil
+import signal
+import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -99,3 +103,28 @@ def test_a_failed_notebook_leaves_nothing_that_breaks_the_next(tmp_path, client,
         assert not client.api.volumes(filters={"label": label}).get("Volumes"), f"{path.name}: volumes left"
         assert not client.api.images(filters={"label": label}), f"{path.name}: images left"
         assert not test_pack.left_behind(client, path), f"{path.name} left these on the engine"
+
+
+def test_stopped_by_hand_the_notebooks_objects_are_still_removed(tmp_path, client, cleanup, capsys):
+    """Ctrl-C while a notebook runs: that notebook fails (nbclient turns it into an error) or run_pack
+    stops; either way what the notebook made so far is removed first."""
+    name = cleanup.name("dmstopped")
+    path = _notebook(tmp_path / "stopped.ipynb", "%load_ext dockermagic",
+                     f"%docker run -d --init --name {name} debian:bookworm sleep 300", "import time; time.sleep(120)")
+
+    def interrupt_once_running():
+        for _ in range(600):  # the container exists: the notebook is in its sleeping cell
+            if client.api.containers(all=True, filters={"name": name}):
+                break
+            time.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_running, daemon=True).start()
+    try:
+        code = run_pack.main([str(tmp_path / "out"), "--notebooks", path])
+    except KeyboardInterrupt:
+        code = "stopped"
+    printed = capsys.readouterr().out
+    assert code == "stopped" or (code == 1 and "  FAILED stopped.ipynb" in printed), printed
+    assert f"  removed after stopped.ipynb: container {name}" in printed
+    assert not client.api.containers(all=True, filters={"name": name})
