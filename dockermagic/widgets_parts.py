@@ -160,7 +160,7 @@ def snapshot_html(key: str, title: str, body: str, when: datetime | None = None)
     preview, a notebook reopened without its kernel.
 
     The style rule hides the copy wherever the live view itself rendered just before it in the same
-    output area (JupyterLab, Notebook 7, nbconvert's HTML with the widget manager loaded): a page
+    output area (JupyterLab, Notebooks 6 and 7, nbconvert's HTML with the widget manager loaded): a page
     that has the widget shows only the widget. Sanitizers (GitHub's) drop the rule and keep the copy.
 
     Args:
@@ -169,8 +169,9 @@ def snapshot_html(key: str, title: str, body: str, when: datetime | None = None)
         body: the view's HTML (tables, diagrams), already escaped.
     """
     when = when or datetime.now(timezone.utc)
-    hide = (f".jp-OutputArea-child:has(.{LIVE_CLASS}-{key}) ~ "
-            f".jp-OutputArea-child:has(.{SNAPSHOT_CLASS}-{key}){{display:none}}")
+    # one output's box: JupyterLab/Notebook 7 (and nbconvert's lab template), classic Notebook
+    hide = ",".join(f"{box}:has(.{LIVE_CLASS}-{key}) ~ {box}:has(.{SNAPSHOT_CLASS}-{key})"
+                    for box in (".jp-OutputArea-child", ".output_area")) + "{display:none}"
     return (f"<style>{hide}</style><div class='{SNAPSHOT_CLASS} {SNAPSHOT_CLASS}-{esc(key)}'>"
             f"<div style='font-size:85%;color:#666'>{esc(title)} as of {when:%Y-%m-%d %H:%M:%S} UTC "
             f"(a static copy of the live view)</div>{body}</div>")

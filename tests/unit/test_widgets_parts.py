@@ -111,7 +111,9 @@ def test_snapshot_html_hides_itself_only_beside_its_own_live_view():
     assert html.startswith("<style>") and html.count("<style>") == 1
     rule = html[len("<style>"):html.index("</style>")]
     assert rule == (".jp-OutputArea-child:has(.dockermagic-live-abc123) ~ "
-                    ".jp-OutputArea-child:has(.dockermagic-snapshot-abc123){display:none}")
+                    ".jp-OutputArea-child:has(.dockermagic-snapshot-abc123),"
+                    ".output_area:has(.dockermagic-live-abc123) ~ .output_area:has(.dockermagic-snapshot-abc123)"
+                    "{display:none}")
     assert "class='dockermagic-snapshot dockermagic-snapshot-abc123'" in html
     assert "NetworksView as of 2026-01-02 03:04:05 UTC" in html
     assert "&lt;web&gt;" in html and "<web>" not in html  # the body comes escaped and stays so
