@@ -1,17 +1,17 @@
-"""``%%dockerfile`` (and the build_image function under it) vs the ``docker build`` CLI, same context, one run.
+"""``%%dockerfile --builder legacy`` (and build_image) vs the ``docker build`` CLI's legacy builder, same context.
 
 The magic runs in a real IPython shell with the extension loaded, its output captured (the plain lines a
 terminal user sees); the CLI is the legacy builder (``DOCKER_BUILDKIT=0``: the SDK only speaks the legacy
-API), its output captured too. Prints the ratios with and without cache (best of 5 each, the order rotating
+API), its output captured too. The BuildKit comparison is benchmarks/build_buildkit_vs_compose.py. Prints the ratios with and without cache (best of 5 each, the order rotating
 so nobody always goes first); target <= 1.05. Removes the tags it makes (and so their layers).
 """
 
 import os
 import subprocess
 import tempfile
-import time
 import uuid
 
+from build_common import make_context, remove_tags, time_rotating
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
@@ -29,10 +29,7 @@ def main():
     tags = []
     try:
         with tempfile.TemporaryDirectory() as ctx:
-            os.makedirs(os.path.join(ctx, "data"))
-            for i in range(20):
-                with open(os.path.join(ctx, "data", f"f{i}"), "wb") as f:
-                    f.write(os.urandom(512 * 1024))
+            make_context(ctx)
             with open(os.path.join(ctx, "Dockerfile"), "w") as f:
                 f.write(DOCKERFILE)  # the magic rewrites it with the same text each time
             env = dict(os.environ, DOCKER_BUILDKIT="0")
@@ -41,7 +38,7 @@ def main():
                 for i in range(REPEAT):
                     m, a, c = (f"dmbench-{uuid.uuid4().hex[:8]}:{k}" for k in ("m", "a", "c"))
                     tags += [m, a, c]
-                    line = f"-t {m} --context {ctx}" + ("" if cache else " --no-cache")
+                    line = f"--builder legacy -t {m} --context {ctx}" + ("" if cache else " --no-cache")
                     argv = ["docker", "build", "-t", c] + ([] if cache else ["--no-cache"]) + [ctx]
 
                     def magic():
@@ -55,23 +52,15 @@ def main():
 
                     runs = [("magic", magic), ("cli", cli),
                             ("api", lambda: build_image(ctx, client=client, tags=[a], nocache=not cache,
-                                                        say=lambda s: None))]
-                    k = i % len(runs)
-                    for which, run in runs[k:] + runs[:k]:  # rotate who goes first
-                        start = time.perf_counter()
-                        run()
-                        times[which].append(time.perf_counter() - start)
+                                                        builder="legacy", say=lambda s: None))]
+                    time_rotating(runs, times, i)
                 best = {k: min(v) for k, v in times.items()}
                 label = "with cache" if cache else "no cache"
                 print(f"{label:>10}: %%dockerfile {best['magic']:.2f}s  build_image {best['api']:.2f}s  "
                       f"docker build (DOCKER_BUILDKIT=0) {best['cli']:.2f}s  ratios "
                       f"{best['magic'] / best['cli']:.2f} and {best['api'] / best['cli']:.2f} (target <= 1.05)")
     finally:
-        for t in tags:
-            try:
-                client.images.remove(t, force=True)
-            except Exception:  # a tag never made (interrupted run) is fine
-                pass
+        remove_tags(client, tags)
 
 
 if __name__ == "__main__":

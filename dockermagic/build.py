@@ -1,129 +1,34 @@
-"""Build images from a context directory or cell text, streaming the engine's progress.
+"""Build images from a context directory or cell text, streaming the builder's progress.
 
-Like ``docker build`` with the legacy builder: the low-level ``client.api.build`` streams JSON
-messages, which we turn into plain lines; ``forcerm=True`` so a failed step leaves no container.
-Where the lines go is a ``Progress``: plain lines by default (a terminal); the magics register a
-compact, updating view for notebooks (``set_default_progress``) so this module needs no IPython.
+Like ``docker build``: with BuildKit (``buildkit.py``, a real BuildKit client run as argv) when the
+engine has it and a client is installed, else with the legacy builder through the SDK
+(``client.api.build`` streams JSON messages, turned into plain lines; ``forcerm=True`` so a failed
+step leaves no container). ``builder="legacy"|"buildkit"`` chooses. Where the lines go is a
+``Progress`` (``build_state.py``): plain lines in a terminal, a compact view in notebooks.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import time
-from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable
 
 import docker
 from docker.utils import build as build_utils
 
-from . import imagekit
+from . import buildkit, imagekit, secrets
+from .build_state import (BuildResult, BuildState, LineJoiner, PlainProgress, Progress, SilentProgress,  # noqa: F401
+                          _failure, _progress_for, set_default_progress)
 from .client import notebook_label
-from .errors import BuildFailed, CommandError, from_docker_error
+from .errors import CommandError, engine_errors
 
 Say = Callable[[str], None]
 LARGE_CONTEXT = 100 * 1024 * 1024
-_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # the engine colours a RUN step's stderr red
-# Engine bookkeeping lines, not the output of the step's command.
-_ENGINE_LINE = re.compile(r"^\s*(---> |Removing intermediate container|Successfully (built|tagged))")
-
-
-@dataclass
-class BuildState:
-    """What a build has done so far; handed to the Progress with every line."""
-
-    step: int | None = None
-    steps: int = 0
-    instruction: str = ""
-    cache_hits: int = 0
-    started: float = field(default_factory=time.monotonic)
-    log: list[str] = field(default_factory=list)
-    step_output: list[str] = field(default_factory=list)  # what the current step's command printed
-
-    @property
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
-
-    def feed(self, line: str) -> None:
-        m = _STEP.match(line)
-        if m:
-            self.step, self.steps, self.instruction = int(m.group(1)), int(m.group(2)), m.group(3)
-            self.step_output = []
-        elif "---> Using cache" in line:
-            self.cache_hits += 1
-        elif line.strip() and not _ENGINE_LINE.match(line):
-            self.step_output.append(line)
-        self.log.append(line)
-
-
-class Progress(Protocol):
-    """Receives every line of a build, then its end (``ok`` false on failure)."""
-
-    def line(self, text: str, state: BuildState) -> None: ...
-
-    def finish(self, state: BuildState, ok: bool, summary: str) -> None: ...
-
-
-class PlainProgress:
-    """Every line as it comes, as ``docker build`` prints it in a terminal."""
-
-    def __init__(self, say: Say = print):
-        self.say = say
-
-    def line(self, text: str, state: BuildState) -> None:
-        self.say(text)
-
-    def finish(self, state: BuildState, ok: bool, summary: str) -> None:
-        if ok:
-            self.say(summary)
-
-
-_default_progress: Callable[[Say], Progress | None] | None = None
-
-
-def set_default_progress(factory: Callable[[Say], Progress | None] | None) -> None:
-    """Choose the Progress used when a caller gives none (the magics install a notebook view)."""
-    global _default_progress
-    _default_progress = factory
-
-
-def _progress_for(say: Say) -> Progress:
-    made = _default_progress(say) if _default_progress else None
-    return made or PlainProgress(say)
-
-
-@dataclass
-class BuildResult:
-    """A finished build: like the last lines of ``docker build`` plus ``docker history``."""
-
-    image_id: str
-    tags: list[str]
-    size: int
-    seconds: float
-    steps: int
-    cache_hits: int
-    log: list[str] = field(default_factory=list, repr=False)
-    history_rows: list[dict] | None = field(default=None, repr=False)
-    client: docker.DockerClient | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def history(self):
-        """The image's layers, newest first, as a DataFrame (like ``docker history``)."""
-        import pandas as pd
-
-        if self.history_rows is None:  # asked for on first use: a build need not pay for it
-            self.history_rows = self.client.api.history(self.image_id) if self.client else []
-
-        rows = [{"created_by": r.get("CreatedBy", ""), "size_mb": round((r.get("Size") or 0) / 1e6, 1),
-                 "created": pd.Timestamp(r.get("Created", 0), unit="s", tz="UTC"),
-                 "id": (r.get("Id") or "")[7:19] if (r.get("Id") or "").startswith("sha256:") else "<missing>",
-                 "tags": ", ".join(r.get("Tags") or [])} for r in self.history_rows]
-        return pd.DataFrame(rows, columns=["id", "created_by", "size_mb", "created", "tags"])
-
-    def __repr__(self) -> str:
-        return (f"BuildResult({self.image_id[:19]} tags={self.tags} size={self.size / 1e6:.1f} MB "
-                f"time={self.seconds:.1f}s steps={self.steps} cached={self.cache_hits})")
+BUILDERS = ("buildkit", "legacy")
+# The docker CLI's reference grammar, cut down: [host[:port]/]path[:tag]
+_TAG = re.compile(r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+                  r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")
+MARKER = "# Saved by %%dockerfile (dockermagic): edit the notebook cell; this file is rewritten from it."
 
 
 def from_images(dockerfile_text: str) -> list[str]:
@@ -170,19 +75,9 @@ def context_notice(size: int, path: str) -> list[str]:
     return lines
 
 
-def _failure(state: BuildState, error: str) -> BuildFailed:
-    where = f"step {state.step}/{state.steps} ({state.instruction})" if state.step else "the start"
-    tail = state.step_output[-5:]
-    last = (" Last output: " + " | ".join(l.strip() for l in tail) + ".") if tail else ""
-    return BuildFailed(f"Build failed at {where}: {error.strip()}{last}",
-                       step=state.step, instruction=state.instruction, last_lines=tail)
-
-
-def _ensure_bases(df_path: str, client: docker.DockerClient, say: Say) -> None:
+def _ensure_bases(dockerfile_text: str, client: docker.DockerClient, say: Say) -> None:
     """Base images come from a registry or, where none answers, from the local stand-ins."""
-    with open(df_path) as f:
-        refs = from_images(f.read())
-    for ref in refs:
+    for ref in from_images(dockerfile_text):
         try:
             attrs = client.api.inspect_image(ref)  # one call: presence and the stand-in label
         except docker.errors.ImageNotFound:
@@ -194,92 +89,82 @@ def _ensure_bases(df_path: str, client: docker.DockerClient, say: Say) -> None:
                 "no registry was reachable to pull the real one.")
 
 
-class LineJoiner:
-    """Whole output lines from the engine's stream messages.
+def check_tags(tags: list[str]) -> None:
+    """One sentence for a tag the engine would refuse (``My App:1``, ``x::y``)."""
+    for tag in tags:
+        if len(tag) > 255 or not _TAG.match(tag):
+            raise CommandError(f"{tag!r} is not a valid image name: use lowercase letters, digits and . _ - "
+                               "(e.g. myapp:1.0, registry.local:5000/team/app:dev).")
 
-    The engine cuts a line into several messages (a RUN step's stderr arrives as the process writes
-    it), so a message is not a line: text is held until its newline arrives.
-    """
 
-    def __init__(self):
-        self._pending = ""
-
-    def feed(self, text: str) -> list[str]:
-        whole, _, self._pending = (self._pending + _ANSI.sub("", text)).rpartition("\n")
-        return self._keep(whole)
-
-    def flush(self) -> list[str]:
-        rest, self._pending = self._pending, ""
-        return self._keep(rest)
-
-    @staticmethod
-    def _keep(text: str) -> list[str]:
-        # the engine also sends bare newlines as messages of their own
-        return [line for line in text.splitlines() if line.strip()]
+def choose_builder(builder: str | None, client: docker.DockerClient) -> str:
+    """``"buildkit"`` when asked for, or by default when the engine has it and a client is installed."""
+    if builder not in (None, *BUILDERS):
+        raise CommandError(f"--builder takes {' or '.join(BUILDERS)}, not {builder!r}.")
+    if builder == "legacy":
+        return "legacy"
+    if builder == "buildkit" or os.environ.get("DOCKER_BUILDKIT", "") not in ("0", "false"):
+        if buildkit.find_client() and buildkit.engine_supports_buildkit(client):
+            return "buildkit"
+        if builder == "buildkit":
+            raise CommandError("--builder buildkit needs an engine with BuildKit and a BuildKit client "
+                               "(a docker CLI 20.10, or docker buildx); none was found.")
+    return "legacy"
 
 
 def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str = "Dockerfile",
                 tags: list[str] | None = None, buildargs: dict | None = None, target: str | None = None,
                 nocache: bool = False, pull: bool = False, labels: dict | None = None,
-                network_mode: str | None = None, say: Say = print,
-                progress: Progress | None = None) -> BuildResult:
+                network_mode: str | None = None, platform: str | None = None, builder: str | None = None,
+                say: Say = print, progress: Progress | None = None) -> BuildResult:
     """Build an image from a context directory. Similar to ``docker build -f FILE -t TAG PATH``.
 
     Args:
         path: the build context; its ``.dockerignore`` is honoured.
         dockerfile: the Dockerfile, relative to ``path`` (or absolute).
+        builder: ``"buildkit"``, ``"legacy"``, or None for BuildKit where the engine and a client allow.
         say: where notices go (context size, stand-ins); progress: where build lines go.
 
     Returns: a BuildResult (``.log`` holds every line, ``.history`` the layers).
     Raises: BuildFailed naming the step, its instruction and last output; CommandError when the
-    Dockerfile is missing.
+    Dockerfile is missing, a tag is invalid, or the Dockerfile needs what this engine lacks.
     """
+    secrets.remember_env(buildargs)
     tags = list(tags or [])
+    check_tags(tags)
     df_path = dockerfile if os.path.isabs(dockerfile) else os.path.join(path, dockerfile)
     if not os.path.isfile(df_path):
         raise CommandError(f"There is no Dockerfile at {df_path}.")
-    _ensure_bases(df_path, client, say)
+    with open(df_path) as f:
+        text = f.read()
+    problem = buildkit.frontend_problem(text, registry=imagekit.pulls_allowed())
+    if problem:
+        raise CommandError(problem)
+    with engine_errors("build the image"):
+        kind = choose_builder(builder, client)
+        _ensure_bases(text, client, say)
     inside = os.path.commonpath([os.path.abspath(df_path), os.path.abspath(path)]) == os.path.abspath(path)
     # A Dockerfile outside the context goes by its absolute path; the SDK adds it to the tar itself.
     rel_df = os.path.relpath(df_path, path) if inside else os.path.abspath(df_path)
     for line in context_notice(context_size(path, rel_df), path):
         say(line)
     progress = progress or _progress_for(say)
-    # Only the notebook's label: it lets run_pack remove what a notebook built. Like any --label,
-    # the legacy builder adds it as one more LABEL step, so a plain build outside a notebook keeps its steps.
-    labels = {**notebook_label(), **(labels or {})}
-    state, image_id, ok, stream = BuildState(), None, False, None
+    # Only the notebook's label: it lets run_pack remove what a notebook built. The legacy builder
+    # adds a --label as one more LABEL step (so a plain build outside a notebook keeps its steps);
+    # BuildKit writes it into the image's config without a step.
+    options = buildkit.BuildOptions(tags, buildargs, {**notebook_label(), **(labels or {})}, target, nocache,
+                                    pull, network_mode, platform)
+    state = buildkit.BuildKitState() if kind == "buildkit" else BuildState()
+    ok = False
     try:
-        stream = client.api.build(path=path, dockerfile=rel_df, tag=tags[0] if tags else None,
-                                  buildargs=buildargs, target=target, nocache=nocache, pull=pull,
-                                  labels=labels or None, network_mode=network_mode, decode=True, forcerm=True, rm=True)
-        joiner = LineJoiner()
-
-        def emit(lines):
-            for line in lines:
-                state.feed(line)
-                progress.line(line, state)
-
-        for msg in stream:
-            if "error" in msg:
-                emit(joiner.flush())
-                raise _failure(state, msg["error"])
-            if "ID" in (msg.get("aux") or {}):
-                image_id = msg["aux"]["ID"]
-            emit(joiner.feed(msg.get("stream", "")))
-        emit(joiner.flush())
-        if image_id is None:
-            raise _failure(state, "the engine sent no image id")
-        attrs = client.api.inspect_image(image_id)
-        for t in tags[1:]:
-            repo, _, tag = t.rpartition(":") if ":" in t.split("/")[-1] else (t, "", "latest")
-            client.api.tag(image_id, repo, tag or "latest")
+        with engine_errors("build the image"):
+            if kind == "buildkit":
+                image_id = _run_buildkit(path, os.path.abspath(df_path), options, state, progress)
+            else:
+                image_id = _run_legacy(path, rel_df, options, state, progress, client)
+            attrs = client.api.inspect_image(image_id)
         ok = True
-    except docker.errors.APIError as exc:
-        raise from_docker_error(exc, "build the image") from exc
     finally:
-        if stream is not None:  # closing the connection makes the engine cancel an unfinished build
-            stream.close()
         if not ok:  # also on Ctrl-C: a notebook view must stop updating
             progress.finish(state, False, f"Build failed at step {state.step}/{state.steps} after {state.elapsed:.1f} s.")
     result = BuildResult(attrs["Id"], tags, attrs.get("Size", 0), state.elapsed, state.steps,
@@ -289,16 +174,80 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
     return result
 
 
+def _run_buildkit(path: str, df_path: str, options, state, progress: Progress) -> str:
+    image_id = buildkit.run_build(path, df_path, options, state=state, on_line=lambda l: progress.line(l, state))
+    if image_id is None:
+        raise _failure(state, state.failure_reason())
+    return image_id
+
+
+def _run_legacy(path: str, rel_df: str, options, state: BuildState, progress: Progress, client) -> str:
+    tags, image_id, stream = options.tags, None, None
+    try:
+        stream = client.api.build(path=path, dockerfile=rel_df, tag=tags[0] if tags else None,
+                                  buildargs=options.buildargs, target=options.target, nocache=options.nocache,
+                                  pull=options.pull, labels=options.labels or None, network_mode=options.network_mode,
+                                  platform=options.platform, decode=True, forcerm=True, rm=True)
+        joiner = LineJoiner()
+
+        def emit(lines):
+            for line in map(secrets.redact, lines):
+                state.feed(line)
+                progress.line(line, state)
+
+        for msg in stream:
+            if "error" in msg:
+                emit(joiner.flush())
+                raise _failure(state, secrets.redact(msg["error"]))
+            if "ID" in (msg.get("aux") or {}):
+                image_id = msg["aux"]["ID"]
+            emit(joiner.feed(msg.get("stream", "")))
+        emit(joiner.flush())
+        if image_id is None:
+            raise _failure(state, "the engine sent no image id")
+        for t in tags[1:]:
+            repo, _, tag = t.rpartition(":") if ":" in t.split("/")[-1] else (t, "", "latest")
+            client.api.tag(image_id, repo, tag or "latest")
+        return image_id
+    finally:
+        if stream is not None:  # closing the connection makes the engine cancel an unfinished build
+            stream.close()
+
+
+def save_dockerfile(text: str, path: str, *, overwrite: bool = False) -> None:
+    """Save cell text as a Dockerfile, never over a different file someone else wrote.
+
+    An existing file with the same text is left as it is; a different one is replaced only when
+    ``%%dockerfile`` saved it (its last line is ``MARKER``) or ``overwrite`` is given.
+    """
+    body = text if text.endswith("\n") else text + "\n"
+    try:
+        with open(path) as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = None
+    except (OSError, UnicodeDecodeError):
+        old = ""
+    if old is not None:
+        mine = old.rstrip("\n").endswith(MARKER)
+        if (old.replace(MARKER + "\n", "") if mine else old) == body:
+            return
+        if not (mine or overwrite):
+            raise CommandError(f"{path} already exists and was not saved by %%dockerfile; pass --overwrite to "
+                               "replace it, or -f NAME to save the cell under another name.")
+    try:
+        with open(path, "w") as f:
+            f.write(body + MARKER + "\n")
+    except OSError as exc:
+        raise CommandError(f"Could not save the Dockerfile as {path}: {exc.strerror}.") from None
+
+
 def build_from_text(text: str, *, client: docker.DockerClient, context: str | None = None,
-                    file: str | None = None, **options) -> BuildResult:
+                    file: str | None = None, overwrite: bool = False, **options) -> BuildResult:
     """Save ``text`` as the Dockerfile (``file`` inside ``context``) and build it, like ``%%writefile`` + ``docker build``."""
     context = context or os.getcwd()
     name = file or "Dockerfile"
-    try:
-        with open(os.path.join(context, name), "w") as f:
-            f.write(text if text.endswith("\n") else text + "\n")
-    except OSError as exc:
-        raise CommandError(f"Could not save the Dockerfile as {os.path.join(context, name)}: {exc.strerror}.") from None
+    save_dockerfile(text, os.path.join(context, name), overwrite=overwrite)
     return build_image(context, client=client, dockerfile=name, **options)
 
 
@@ -328,8 +277,10 @@ def parse_build_args(args: list[str]) -> tuple[str, dict]:
                 opts["labels"][k] = v
         elif key == "--target":
             opts["target"] = need()
-        elif key == "--network":
-            opts["network_mode"] = need()
+        elif key in ("--network", "--platform", "--builder"):
+            opts[{"--network": "network_mode"}.get(key, key[2:])] = need()
+        elif a in ("-q", "--quiet"):
+            opts["quiet"] = True
         elif a == "--no-cache":
             opts["nocache"] = True
         elif a == "--pull":
@@ -354,4 +305,6 @@ def build_command(args: list[str], *, client: docker.DockerClient, cwd: str | No
     in_cwd = os.path.join(cwd, opts["dockerfile"])
     if os.path.isfile(in_cwd):
         opts["dockerfile"] = os.path.abspath(in_cwd)
+    if opts.pop("quiet", False):
+        say, opts["progress"] = (lambda line: None), SilentProgress()
     return build_image(path, client=client, say=say, **opts)

@@ -1,32 +1,45 @@
 """Drive the real Compose tool as argv: ``docker compose`` (v2 plugin) or ``docker-compose`` (v1).
 
-Output streams line by line as Compose writes it; a non-zero exit raises ComposeError with
-Compose's own last lines. YAML is checked with PyYAML first so a typo is reported with its line.
-``ps`` is answered from the engine (Compose's project label), as a ``%docker ps`` table.
+Every subcommand and global option passes through. Output streams line by line as Compose writes
+it, each line once: the last line is held back a moment, so that when Compose fails its own
+message becomes the ComposeError (shown once, by the magic) instead of being printed and then
+repeated. ``ps`` is answered from the engine (Compose's project label, under the project name
+Compose resolves), ``ls`` and ``images`` from Compose's JSON, as tables. Before ``up``, ``run``,
+``create`` and ``build``, the images the project needs come through the image kit
+(``compose_project.py``); with no registry Compose is told ``--pull never``.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
+import queue
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
 import yaml
 
-from . import compose_labels, containers
+from . import compose_labels, compose_project, containers, imagekit, secrets
 from .errors import ComposeError
-from .secrets import mask_text
+from .tables import Table
 
 Say = Callable[[str], None]
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
-SUBCOMMANDS = ("up", "down", "ps", "logs", "config", "build", "restart", "exec", "stop", "start", "pull")
-# Compose's own options that take a value; everything else before the subcommand is refused.
-_GLOBAL_WITH_VALUE = {"-f": "file", "--file": "file", "-p": "project", "--project-name": "project",
-                      "--project-directory": "project_dir", "--project-dir": "project_dir"}
+SUBCOMMANDS = ("attach", "build", "commit", "config", "cp", "create", "down", "events", "exec", "export",
+               "images", "kill", "logs", "ls", "pause", "port", "ps", "publish", "pull", "push", "restart", "rm",
+               "run", "scale", "start", "stats", "stop", "top", "unpause", "up", "version", "volumes", "wait",
+               "watch")
+# Compose's global options: those taking a value, and the bare ones. Anything else is refused.
+_GLOBAL_WITH_VALUE = {"-f": "files", "--file": "files", "-p": "project", "--project-name": "project",
+                      "--project-directory": "project_dir", "--project-dir": "project_dir", "--env-file": None,
+                      "--profile": None, "--progress": None, "--ansi": None, "--parallel": None}
+_GLOBAL_FLAGS = ("--compatibility", "--dry-run", "--all-resources")
+_HOLD = 0.3  # seconds the last line waits: long enough for Compose to exit after its error
 
 
 @functools.lru_cache(maxsize=1)
@@ -42,7 +55,11 @@ def compose_tool() -> tuple[str, ...]:
 
 
 def check_yaml(text: str) -> dict:
-    """Parse compose YAML; raise ComposeError naming the line of the first error."""
+    """Parse compose YAML; raise ComposeError naming the line of the first error.
+
+    The services' ``environment`` values with secret names are learned, so Compose's output
+    never shows them later.
+    """
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -51,20 +68,10 @@ def check_yaml(text: str) -> dict:
         raise ComposeError(f"The compose file is not valid YAML{where}: {getattr(exc, 'problem', exc)}.") from None
     if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
         raise ComposeError("The compose file needs a top-level 'services:' mapping.")
+    for svc in data["services"].values():
+        if isinstance(svc, dict) and isinstance(svc.get("environment"), (dict, list)):
+            secrets.remember_env(svc.get("environment"))
     return data
-
-
-def write_project(text: str, *, project_dir: str, file: str = "docker-compose.yml") -> str:
-    """Check and save the YAML in the project dir (so relative ``build:`` contexts resolve there)."""
-    check_yaml(text)
-    path = os.path.join(project_dir, file)
-    try:
-        os.makedirs(project_dir, exist_ok=True)
-        with open(path, "w") as f:
-            f.write(text if text.endswith("\n") else text + "\n")
-    except OSError as exc:
-        raise ComposeError(f"Could not save the compose file as {path}: {exc.strerror}.") from None
-    return path
 
 
 @dataclass
@@ -77,25 +84,30 @@ class ComposeCall:
     project: str | None = None
     project_dir: str | None = None
     files: list[str] = field(default_factory=list)  # more -f files, after ``file``
+    options: list[str] = field(default_factory=list)  # other global options, as given (--env-file X)
+
+    @property
+    def all_files(self) -> list[str]:
+        return ([self.file] if self.file else []) + self.files
 
     def argv(self, tool: tuple[str, ...] | list[str]) -> list[str]:
         """The argv to run, e.g. ``docker compose -f F -p P exec -T db psql``."""
         out = list(tool)
-        for f in ([self.file] if self.file else []) + self.files:
+        for f in self.all_files:
             out += ["-f", f]
         if self.project:
             out += ["-p", self.project]
         if self.project_dir:
             out += ["--project-directory", self.project_dir]
         args = list(self.args)
-        if self.subcommand == "exec" and "-T" not in args:
+        if self.subcommand in ("exec", "run") and "-T" not in args:
             args.insert(0, "-T")  # a notebook has no terminal for Compose to attach
-        return out + [self.subcommand] + args
+        return out + self.options + [self.subcommand] + args
 
 
-def parse_define(argv: list[str], cwd: str) -> tuple[str | None, str, str]:
-    """``%%compose`` options → (project name, project dir, file name)."""
-    project, pdir, file = None, cwd, "docker-compose.yml"
+def parse_define(argv: list[str], cwd: str) -> tuple[str | None, str, str | None]:
+    """``%%compose`` options → (project name, project dir, file name or None to let Compose's rule choose)."""
+    project, pdir, file = None, cwd, None
     it = iter(argv)
     for a in it:
         opt, eq, val = a.partition("=")
@@ -115,7 +127,7 @@ def parse_define(argv: list[str], cwd: str) -> tuple[str | None, str, str]:
 
 def parse_compose(argv: list[str]) -> ComposeCall:
     """``["-p", "shop", "up", "-d"]`` → ComposeCall. Raises ComposeError for a line Compose can't take."""
-    found: dict[str, str] = {}
+    found: dict = {"files": [], "options": []}
     it = iter(argv)
     for a in it:
         opt, eq, val = a.partition("=")
@@ -123,13 +135,22 @@ def parse_compose(argv: list[str]) -> ComposeCall:
             value = val if eq else next(it, None)
             if not value:
                 raise ComposeError(f"compose: {opt} needs a value.")
-            found[_GLOBAL_WITH_VALUE[opt]] = value
+            key = _GLOBAL_WITH_VALUE[opt]
+            if key == "files":
+                found["files"].append(value)
+            elif key:
+                found[key] = value
+            else:
+                found["options"] += [opt, value]
+        elif a in _GLOBAL_FLAGS:
+            found["options"].append(a)
         elif a.startswith("-"):
             raise ComposeError(f"compose: unknown option {a} before the subcommand.")
         elif a not in SUBCOMMANDS:
             raise ComposeError(f"compose: {a!r} is not a subcommand; expected one of {', '.join(SUBCOMMANDS)}.")
         else:
-            call = ComposeCall(a, list(it), **found)
+            files = found.pop("files")
+            call = ComposeCall(a, list(it), files[0] if files else None, files=files[1:], **found)
             if a == "exec" and len([x for x in call.args if not x.startswith("-")]) < 2:
                 raise ComposeError("compose exec needs a service and a command, e.g. exec db psql -U root.")
             return call
@@ -139,7 +160,8 @@ def parse_compose(argv: list[str]) -> ComposeCall:
 def run_compose(call: ComposeCall, *, cwd: str | None = None, say: Say = print) -> list[str]:
     """Run Compose, streaming its output. Similar to ``docker compose -f FILE -p PROJECT SUB ARGS``.
 
-    Returns: the output lines. Raises: ComposeError with Compose's own message on a non-zero exit.
+    Returns: the output lines (redacted). Raises: ComposeError with Compose's own last line on a
+    non-zero exit; that line is not also streamed.
     """
     argv = call.argv(compose_tool())
     lines: list[str] = []
@@ -150,26 +172,54 @@ def run_compose(call: ComposeCall, *, cwd: str | None = None, say: Say = print) 
                                 stderr=subprocess.STDOUT, text=True, errors="replace")
     except OSError as exc:
         raise ComposeError(f"Could not start Compose ({argv[0]}): {exc}.") from None
+    pending: queue.Queue = queue.Queue()
+    pump = threading.Thread(target=lambda: [*map(pending.put, proc.stdout), pending.put(None)],
+                            name="dockermagic-compose-output", daemon=True)
+    pump.start()
+    held = None
     try:
-        for line in proc.stdout:
+        while True:
+            try:
+                item = pending.get(timeout=_HOLD)
+            except queue.Empty:
+                if held is not None:
+                    say(held)
+                    held = None
+                continue
+            if item is None:
+                break
+            if held is not None:
+                say(held)
             # `config` prints the environment, and a failing service may echo it.
-            line = mask_text(line.rstrip("\n"))
-            lines.append(line)
-            say(line)
-    except KeyboardInterrupt:  # `logs -f` runs until interrupted
+            held = secrets.redact(item.rstrip("\n"))
+            lines.append(held)
+    except KeyboardInterrupt:  # `logs -f` and an attached `up` run until interrupted
         proc.terminate()
         proc.wait()
         return lines
     finally:
         rc = proc.wait()
+        pump.join(5)
+        proc.stdout.close()
     if rc != 0:
-        tail = " ".join(l.strip() for l in lines[-3:] if l.strip()) or f"exit status {rc}"
-        raise ComposeError(f"Compose {call.subcommand} failed: {tail}")
+        reason = held.strip() if held and held.strip() else f"exit status {rc} (its output is above)"
+        raise ComposeError(f"Compose {call.subcommand} failed: {reason}")
+    if held is not None:
+        say(held)
     return lines
 
 
+def _captured(call: ComposeCall, cwd: str) -> str:
+    done = subprocess.run(call.argv(compose_tool()), cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, errors="replace")
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        raise ComposeError(f"Compose {call.subcommand} failed: {secrets.redact(last)}")
+    return done.stdout
+
+
 def project_name(cwd: str, call: ComposeCall) -> str:
-    """The project name Compose uses: -p, else the project directory's name, normalised like Compose."""
+    """The project name Compose falls back to: -p, else the project directory's name, normalised like Compose."""
     if call.project:
         name = call.project
     else:
@@ -190,23 +240,56 @@ def ps(project: str, *, client, all: bool = False, services: list[str] | None = 
     return containers.ps(client=client, all=all, filters=filters)
 
 
-def compose_command(args: list[str], *, cwd: str | None = None, client=None, say: Say = print):
-    """Carry out a ``docker compose`` argv; ``ps`` returns a table, everything else streams.
+_TABLES = {"ls": ["name", "status", "config_files"],
+           "images": ["container", "repository", "tag", "id", "size"]}
 
-    Returns: a ContainerList for ``ps``, else Compose's output lines.
-    Raises: ComposeError (bad line, missing tool, or Compose's own failure).
+
+def _json_table(call: ComposeCall, cwd: str) -> Table:
+    """``ls`` / ``images`` as a table, from Compose's ``--format json``."""
+    rows = json.loads(_captured(ComposeCall(**{**call.__dict__, "args": [*call.args, "--format", "json"]}), cwd)
+                      or "[]") or []
+    rows = [{k.lower().replace("containername", "container").replace("configfiles", "config_files"): v
+             for k, v in r.items()} for r in rows]
+    for r in rows:
+        if isinstance(r.get("size"), int):
+            r["size"] = f"{r['size'] / 1e6:.1f} MB"
+        r["id"] = str(r.get("id", "")).removeprefix("sha256:")[:12]
+    return Table(_TABLES[call.subcommand], rows)
+
+
+def compose_command(args: list[str], *, cwd: str | None = None, client=None, say: Say = print):
+    """Carry out a ``docker compose`` argv; ``ps``, ``ls`` and ``images`` return tables, the rest streams.
+
+    Returns: a ContainerList for ``ps``, a Table for ``ls``/``images``, else Compose's output lines.
+    Raises: ComposeError (bad line, missing tool, a missing image, or Compose's own failure).
     """
     call = parse_compose(args)
     cwd = cwd or os.getcwd()
-    if client is None and call.subcommand in ("ps", "up", "build"):
+    v2 = compose_tool()[-1] == "compose"
+    if client is None and call.subcommand in ("ps", "up", "build", "run", "create", "pull"):
         from .client import get_client
 
         client = get_client()
     if call.subcommand == "ps" and all(a in ("-a", "--all") or not a.startswith("-") for a in call.args):
-        return ps(project_name(cwd, call), client=client, all=bool({"-a", "--all"} & set(call.args)),
+        name = compose_project.resolved_name(call, cwd) or project_name(cwd, call)
+        return ps(name, client=client, all=bool({"-a", "--all"} & set(call.args)),
                   services=[a for a in call.args if not a.startswith("-")])
-    if call.subcommand in ("up", "build"):  # what makes containers, networks, volumes and images
-        existing = compose_labels.project_volumes(project_name(cwd, call), client=client)
+    if call.subcommand in _TABLES and v2 and not any(a in ("-q", "--quiet", "--format") for a in call.args):
+        return _json_table(call, cwd)
+    if call.subcommand == "pull" and imagekit.pulls_allowed():
+        return run_compose(call, cwd=cwd, say=say)  # asked for: Compose pulls from the registry
+    if call.subcommand in ("up", "run", "create", "build", "pull"):
+        config = compose_project.resolved_config(call, cwd)
+        provided = compose_project.provide_images(config, client=client, cwd=cwd, say=say)
+        if call.subcommand == "pull":  # no registry, or DOCKERMAGIC_NO_PULL: the image kit answers
+            lines = [f"{ref}: {how}" for ref, how in provided.items()]
+            for line in lines:
+                say(line)
+            return lines
+        call = compose_project.without_pulls(call, v2=v2)
+        name = (config or {}).get("name") or project_name(cwd, call)
+        existing = compose_labels.project_volumes(name, client=client)
+        # what makes containers, networks, volumes and images gets our labels
         with compose_labels.labelled(call, cwd, existing) as call:
             return run_compose(call, cwd=cwd, say=say)
     return run_compose(call, cwd=cwd, say=say)

@@ -87,7 +87,7 @@ def labelled(call, cwd: str, existing: dict[str, dict] | None = None) -> Iterato
     it is and Compose says what is wrong itself. ``existing``: see ``label_override``.
     """
     if call.file:
-        files = [os.path.join(cwd, call.file)]
+        files = [os.path.join(cwd, f) for f in [call.file, *call.files]]
     elif os.environ.get("COMPOSE_FILE"):
         files = []
     else:

@@ -110,6 +110,7 @@ class BuildMagics(Magics):
         build.set_default_progress(lambda say: CompactProgress() if in_notebook(self.shell) else None)
 
     @magic_arguments()
+    @argument("path", nargs="?", default=None, help="build context directory, as docker build's PATH (same as --context)")
     @argument("-t", "--tag", action="append", default=[], help="name:tag for the image (repeatable)")
     @argument("-f", "--file", default=None, help="save the cell under this name in the context")
     @argument("--context", default=None, help="build context directory (default: the notebook's directory)")
@@ -119,6 +120,11 @@ class BuildMagics(Magics):
     @argument("--pull", action="store_true", help="always try to pull newer base images")
     @argument("--label", action="append", default=[], help="KEY=VALUE image label (repeatable)")
     @argument("--network", default=None, help="network for RUN instructions")
+    @argument("--platform", default=None, help="target platform, e.g. linux/amd64")
+    @argument("--builder", choices=build.BUILDERS, default=None,
+              help="buildkit (the default where the engine and a client have it) or legacy")
+    @argument("-q", "--quiet", action="store_true", help="show nothing while building; the result keeps the log")
+    @argument("--overwrite", action="store_true", help="replace an existing file %%%%dockerfile did not save")
     @no_var_expand
     @cell_magic
     def dockerfile(self, line, cell):
@@ -129,14 +135,20 @@ class BuildMagics(Magics):
             raise UsageError(f"%%dockerfile: {exc}") from None
         if not cell.strip():
             raise UsageError("%%dockerfile: the cell is empty; write the Dockerfile in it.")
-        context = args.context or os.getcwd()
+        if args.path and args.context and os.path.abspath(args.path) != os.path.abspath(args.context):
+            raise UsageError("%%dockerfile: give the context once, as PATH or as --context.")
+        context = args.path or args.context or os.getcwd()
         if not os.path.isdir(context):
             raise UsageError(f"Build context {context} is not a directory.")
+        quiet = {"say": lambda text: None, "progress": build.SilentProgress()} if args.quiet else {}
         try:
             return build.build_from_text(
                 cell, client=dm_client.get_client(), context=context, file=args.file, tags=args.tag,
                 buildargs=_pairs(args.build_arg, "--build-arg", from_env=True), target=args.target, nocache=args.no_cache,
-                pull=args.pull, labels=_pairs(args.label, "--label"), network_mode=args.network)
+                pull=args.pull, labels=_pairs(args.label, "--label"), network_mode=args.network,
+                platform=args.platform, builder=args.builder, overwrite=args.overwrite, **quiet)
         except DockerMagicError as exc:
             # UsageError: one sentence (step, instruction, last lines), and "Run All" stops here.
             raise UsageError(str(exc)) from None
+        except KeyboardInterrupt:
+            raise UsageError("Build interrupted: the builder stopped it, nothing is left running.") from None

@@ -82,19 +82,29 @@ when it ends, the result describes the new image.
     md("""
 ### The build output, explained
 
-The result above keeps every line the engine sent in `.log` (in the next cell `_`, IPython's name for
-the previous cell's result, picks it up). Read it from the top:
+The result above keeps every line the builder printed in `.log` (in the next cell `_`, IPython's name for
+the previous cell's result, picks it up). Today's `docker build` uses **BuildKit**, Docker's current
+builder, and so does `%%dockerfile` wherever the engine has it. Read its lines from the top:
 
-* **`Sending build context to the engine`** — the folder is packed and sent to the Docker engine, which
-  does the building. Files listed in a `.dockerignore` next to the Dockerfile are left out; a large
+* **`Sending build context to the engine`** — dockermagic's own first line: the size of the folder the
+  builder may read from. Files listed in a `.dockerignore` next to the Dockerfile are left out; a large
   context (say, a data folder) makes every build slow, and you get a warning about it.
-* **`Step 3/7 : COPY requirements.txt .`** — one step per instruction, numbered.
-* **`---> Running in 1f2e…`** — a `RUN` step starts a temporary container from the image so far, runs the
-  command in it (the output you see is pip's), and **`Removing intermediate container`** deletes it.
-* **`---> 4b5c…`** — each step's result is saved as a *layer*, with an ID; the image is the stack of layers.
-* **`---> Using cache`** — the step and everything it depends on are unchanged, so the saved layer is reused.
-  If this image was built before (say, on a second run of this notebook), most steps say this, and you
-  see no `Running in` lines: see *the build cache* below.
+* **`#3 [internal] load metadata for docker.io/library/python:3.9-slim`** — BuildKit numbers each piece
+  of work (`#3`). The base image comes from the engine's own images when it has them.
+* **`#6 [3/5] COPY requirements.txt .`** — a *step*: an instruction that makes a layer (`FROM`, `RUN`,
+  `COPY`, `ADD`), numbered. `WORKDIR` is a step too; `EXPOSE` and `CMD` only set the image's settings.
+* **`#7 1.234 Collecting flask`** — what a `RUN` step's command prints (here pip), after the seconds
+  since the step started.
+* **`#7 DONE 9.8s`** — the step is finished and its result saved as a *layer*; the image is the stack of layers.
+* **`#7 CACHED`** — the step and everything it depends on are unchanged, so the saved layer is reused.
+  If this image was built before (say, on a second run of this notebook), most steps say this: see
+  *the build cache* below.
+* **`writing image sha256:…`** and **`naming to docker.io/library/backend:latest`** — the new image and its name.
+
+The tutorial's videos show the older builder's output (`Step 3/7 : COPY requirements.txt .`,
+`---> Running in …`, `---> Using cache`): `%%dockerfile --builder legacy` (or `DOCKER_BUILDKIT=0
+docker build` in a terminal) still gives it. BuildKit also knows instructions the older builder does
+not, such as `RUN --mount=type=cache,…` (a cache folder kept between builds, e.g. for pip's downloads).
 """),
     code("""
 backend_build = _
@@ -220,7 +230,8 @@ print(page)
 ## When a build fails
 
 A failing step stops the build and raises an error naming the step, its instruction and the last lines
-it printed; in a notebook, "Run All" stops there. The temporary container of the failed step is removed.
+it printed; in a notebook, "Run All" stops there. Nothing is left running (BuildKit runs a step without a
+container; the older builder removes its temporary one).
 Here the image has no `flask` installed, so importing it fails at step 2. To catch the error so that
 this notebook can go on, the cell calls `build_from_text`, the plain Python function behind
 `%%dockerfile`, inside `try`/`except`; `BuildFailed` is the error it raises:

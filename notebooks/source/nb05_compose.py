@@ -74,8 +74,10 @@ One entry per **service** under `services:`; each becomes a container.
 Besides `services:` and `volumes:`, a compose file can declare `networks:`, `configs:` and `secrets:` at
 the top level; this project needs none of them (Compose makes a network for it on its own, see below).
 The tutorial's file starts with `version: "3.8"`; current Compose ignores that line, so ours leaves
-it out. `-p nb05` names the project (by default it is the folder's name); `--project-dir apps` saves the
-file as `apps/docker-compose.yml`, next to the `frontend` and `backend` folders that `build:` refers to.
+it out. `-p nb05` names the project (by default it is the YAML's `name:`, else the folder's name);
+`--project-dir apps` saves the file in `apps`, next to the `frontend` and `backend` folders that `build:`
+refers to, under the name Compose reads there: `apps/docker-compose.yml`, which is already there (in a
+folder without one, `compose.yaml`). Compose checks the file first; one it rejects is not saved.
 """),
     code("%%compose -p nb05 --project-dir apps\n" + (APPS / "docker-compose.yml").read_text()),
     md("""
@@ -91,9 +93,9 @@ notebook 4). In a terminal, `docker compose up --build` then stays attached and 
 log until you press Ctrl-C. In a notebook, `-d` (detach) starts the project in the background and gives
 the cell back, as `docker run -d` does.
 
-Compose builds with **BuildKit**, Docker's newer builder, so its build output looks different from
-notebook 4's: each task gets a number (`#7 [backend 4/5] RUN pip install …`), independent steps run in
-parallel and may print out of order, and a reused layer says `CACHED` instead of `Using cache`. After the
+Compose builds with **BuildKit**, as `%%dockerfile` did in notebook 4, so the output looks the same with
+the service's name added (`#7 [backend 4/5] RUN pip install …`); independent steps run in parallel and
+may print out of order, and a reused layer says `CACHED`. After the
 builds come the project's network, its volume and its containers, in `depends_on` order. (If the output
 starts with a `level=warning` line saying Compose "is configured to build using Bake, but buildx isn't
 installed", it only means Compose uses its built-in builder instead of the `buildx` plugin.)

@@ -49,11 +49,11 @@ def _sweep(client, project):
 def test_invalid_yaml_names_line(ip, tmp_path):
     with pytest.raises(UsageError, match="line 3"):
         ip.run_cell_magic("compose", f"--project-dir {tmp_path}", "services:\n  a:\n\timage: x\n")
-    assert not (tmp_path / "docker-compose.yml").exists()
-    # Valid YAML that Compose refuses: its own words come back.
-    ip.run_cell_magic("compose", f"-p dmbadkey --project-dir {tmp_path}", "services:\n  a:\n    imagee: x\n")
-    with pytest.raises(UsageError, match=r"Compose config failed: .*imagee"):
-        ip.run_line_magic("compose", "config")
+    assert not (tmp_path / "compose.yaml").exists()
+    # Valid YAML that Compose refuses: its own words, and the file is not saved.
+    with pytest.raises(UsageError, match=r"Compose rejects the file: .*imagee.* The saved file was not changed"):
+        ip.run_cell_magic("compose", f"-p dmbadkey --project-dir {tmp_path}", "services:\n  a:\n    imagee: x\n")
+    assert os.listdir(tmp_path) == [], "neither the file nor the trial copy is left"
 
 
 def test_unknown_subcommand_is_a_usage_error(ip):
@@ -202,4 +202,98 @@ def test_wait_build_and_interrupted_logs_follow(ip, client, cleanup, tmp_path, i
         ip.run_line_magic("compose", "down -v")
         assert not client.containers.list(all=True, filters=flt)
     finally:
+        _sweep(client, project)
+
+
+SLEEPER = "    image: debian:bookworm\n    command: [\"sleep\", \"300\"]\n    init: true\n"
+
+
+def test_name_from_the_yaml_profiles_tables_and_every_subcommand(ip, client, cleanup, tmp_path, images, capsys):
+    """`name:` in the YAML decides the project; ps/ls/images are tables; run/top/stop/start pass through."""
+    project = cleanup.name("dmcname").replace("-", "")
+    flt = {"label": f"{LABEL}={project}"}
+    yml = f"name: {project}\nservices:\n  sleeper:\n{SLEEPER}  extra:\n{SLEEPER}    profiles: [debug]\n"
+    try:
+        ip.run_cell_magic("compose", f"--project-dir {tmp_path}", yml)
+        assert f"Saved {tmp_path}/compose.yaml" in capsys.readouterr().out
+        ip.run_line_magic("compose", "up -d")
+        assert [r["state"] for r in ip.run_line_magic("compose", "ps").rows] == ["running"]
+        ip.run_line_magic("compose", "--profile debug up -d")
+        assert len(ip.run_line_magic("compose", "ps")) == 2
+        listed = ip.run_line_magic("compose", "ls")
+        assert [r["status"] for r in listed.rows if r["name"] == project] == ["running(2)"]
+        images_table = ip.run_line_magic("compose", "images")
+        assert len(images_table) == 2 and {r["repository"] for r in images_table.rows} == {"debian"}
+        capsys.readouterr()
+        ip.run_line_magic("compose", "top sleeper")
+        ip.run_line_magic("compose", "run --rm sleeper echo hello-from-run")
+        out = capsys.readouterr().out
+        assert "sleep 300" in out and "hello-from-run" in out
+        ip.run_line_magic("compose", "stop sleeper")
+        assert {r["state"] for r in ip.run_line_magic("compose", "ps -a sleeper").rows} == {"exited"}
+        ip.run_line_magic("compose", "start sleeper")
+        assert len(client.containers.list(filters=flt)) == 2, "run --rm left no container"
+        # Compose's failure is said once: in the error, not also in the streamed output.
+        with pytest.raises(UsageError, match=r"Compose exec failed: .*nosuch") as err:
+            ip.run_line_magic("compose", "exec nosuch true")
+        assert "nosuch" not in capsys.readouterr().out and "Compose exec failed" in str(err.value)
+        ip.run_line_magic("compose", "--profile debug down")
+        assert not client.containers.list(all=True, filters=flt)
+    finally:
+        _sweep(client, project)
+
+
+def test_compose_yaml_in_place_env_name_env_file_several_files_and_last_good_file(ip, client, cleanup, tmp_path,
+                                                                                   images, capsys):
+    project = cleanup.name("dmcenv").replace("-", "")
+    flt = {"label": f"{LABEL}={project}"}
+    (tmp_path / "compose.yaml").write_text("services:\n  old:\n    image: debian:bookworm\n")
+    (tmp_path / ".env").write_text(f"COMPOSE_PROJECT_NAME={project}\n")
+    (tmp_path / "nap.env").write_text("NAP=299\n")
+    (tmp_path / "more.yaml").write_text("services:\n  sleeper:\n    labels:\n      from: more\n")
+    try:
+        ip.run_cell_magic("compose", f"--project-dir {tmp_path}",
+                          "services:\n  sleeper:\n    image: debian:bookworm\n    command: [\"sleep\", \"${NAP:-300}\"]\n"
+                          "    init: true\n")
+        assert "sleeper" in (tmp_path / "compose.yaml").read_text(), "the file Compose reads, updated in place"
+        assert not (tmp_path / "docker-compose.yml").exists()
+        ip.run_line_magic("compose", "--env-file .env --env-file nap.env -f compose.yaml -f more.yaml up -d")
+        [row] = ip.run_line_magic("compose", "ps").rows  # the name from .env
+        [c] = client.containers.list(filters=flt)
+        assert c.attrs["Config"]["Cmd"] == ["sleep", "299"] and c.labels["from"] == "more"
+        # A file Compose rejects does not replace the last good one: down still works from it.
+        with pytest.raises(UsageError, match="Compose rejects the file"):
+            ip.run_cell_magic("compose", f"--project-dir {tmp_path}", "services:\n  sleeper:\n    imagee: x\n")
+        assert "sleep" in (tmp_path / "compose.yaml").read_text()
+        ip.run_line_magic("compose", "down")
+        assert not client.containers.list(all=True, filters=flt)
+    finally:
+        _sweep(client, project)
+
+
+def test_no_hidden_pulls(ip, client, cleanup, tmp_path, images, monkeypatch):
+    """With DOCKERMAGIC_NO_PULL=1 a missing image is one sentence naming the service, before Compose runs."""
+    monkeypatch.setenv("DOCKERMAGIC_NO_PULL", "1")
+    project = cleanup.name("dmcpull").replace("-", "")
+    missing = f"{project}/nowhere:1"
+    ip.run_cell_magic("compose", f"-p {project} --project-dir {tmp_path}",
+                      f"services:\n  app:\n    image: {missing}\n")
+    with pytest.raises(UsageError, match=rf"Service app needs the image {missing}: .*not on this engine"):
+        ip.run_line_magic("compose", "up -d")
+    assert not client.containers.list(all=True, filters={"label": f"{LABEL}={project}"})
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "Dockerfile").write_text("# syntax=docker/dockerfile:1.4\nFROM debian:bookworm\n")
+    ip.run_cell_magic("compose", f"-p {project} --project-dir {tmp_path}", "services:\n  web:\n    build: ./web\n")
+    with pytest.raises(UsageError, match=r"Service web: The Dockerfile's first line '# syntax=docker/dockerfile:1.4'"):
+        ip.run_line_magic("compose", "build")
+    # A local-only image (no registry knows it) runs: Compose is told --pull never and uses it.
+    local = cleanup.image(cleanup.name("dmclocal") + ":only")  # not under the project's name: _sweep
+    client.images.get("debian:bookworm").tag(local)
+    ip.run_cell_magic("compose", f"-p {project} --project-dir {tmp_path}",
+                      f"services:\n  app:\n    image: {local}\n    command: [\"true\"]\n")
+    try:
+        ip.run_line_magic("compose", "run --rm app")
+        ip.run_line_magic("compose", "pull")
+    finally:
+        ip.run_line_magic("compose", "down")
         _sweep(client, project)

@@ -80,7 +80,7 @@ def test_magics_and_compose_label_all_they_make_and_remove_labelled_takes_it_all
         assert client.api.inspect_volume(anonymous)["Labels"][NOTEBOOK_LABEL] == notebook.split("=", 1)[1]
         # Compose kept the service's own labels beside ours, and the user's file is as written
         assert client.api.inspect_container(f"{project}-app-1")["Config"]["Labels"]["mine"] == "kept"
-        assert (tmp_path / "docker-compose.yml").read_text() == COMPOSE_YML
+        assert (tmp_path / "compose.yaml").read_text() == COMPOSE_YML
 
         removal = remove_labelled(notebook, client=client)
         assert not removal.failed

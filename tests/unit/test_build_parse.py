@@ -82,8 +82,12 @@ def test_failure_names_step_instruction_and_last_output():
         state.feed(line)
     exc = _failure(state, "The command '/bin/sh -c make' returned a non-zero code: 2\n")
     assert str(exc) == ("Build failed at step 3/3 (RUN make): The command '/bin/sh -c make' returned a non-zero "
-                        "code: 2 Last output: cc -o app app.c | app.c:3: error: expected ';'.")
+                        "code: 2. Last output: cc -o app app.c | app.c:3: error: expected ';'.")
     assert exc.step == 3 and exc.instruction == "RUN make" and exc.last_lines[-1].startswith("app.c:3")
+    # A reason and a last line that end with their own full stop get no second one.
+    state.step_output.append("make: *** [app] Error 1.")
+    text = str(_failure(state, "exit code: 2."))
+    assert "exit code: 2. Last output:" in text and text.endswith("Error 1.") and ".." not in text
 
 
 class FakeHandle:

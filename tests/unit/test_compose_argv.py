@@ -63,7 +63,7 @@ def test_invalid_yaml_names_its_line():
 
 
 def test_cell_options(tmp_path):
-    assert compose.parse_define([], str(tmp_path)) == (None, str(tmp_path), "docker-compose.yml")
+    assert compose.parse_define([], str(tmp_path)) == (None, str(tmp_path), None)
     assert compose.parse_define(["-p", "shop", "--project-dir", "apps", "-f", "c.yml"], "/nb") == ("shop", "/nb/apps", "c.yml")
     with pytest.raises(ComposeError, match="unknown option"):
         compose.parse_define(["--build"], "/nb")
@@ -91,3 +91,43 @@ def test_tool_is_the_v2_plugin_else_v1(monkeypatch):
             compose.compose_tool()
     finally:
         compose.compose_tool.cache_clear()
+
+
+def test_every_subcommand_and_global_option_passes_through():
+    import shlex
+
+    call = parse_compose(shlex.split("-f a.yml -f b.yml --env-file .env.dev --profile debug --dry-run run --rm web pytest -q"))
+    assert call.argv(V2) == [*V2, "-f", "a.yml", "-f", "b.yml", "--env-file", ".env.dev", "--profile", "debug",
+                             "--dry-run", "run", "-T", "--rm", "web", "pytest", "-q"]
+    for sub in ("ls", "images", "top", "pull", "stop", "start", "push", "kill", "rm", "pause", "port", "wait"):
+        assert parse_compose([sub]).argv(V2)[-1] == sub
+
+
+def test_the_saved_file_is_the_one_compose_reads(tmp_path):
+    from dockermagic.compose_project import compose_file_for
+
+    assert compose_file_for(str(tmp_path)) == str(tmp_path / "compose.yaml")
+    (tmp_path / "docker-compose.yml").write_text("services: {}\n")
+    assert compose_file_for(str(tmp_path)) == str(tmp_path / "docker-compose.yml")
+    (tmp_path / "compose.yaml").write_text("services: {}\n")
+    assert compose_file_for(str(tmp_path)) == str(tmp_path / "compose.yaml"), "Compose's own order"
+    assert compose_file_for(str(tmp_path), "other.yml") == str(tmp_path / "other.yml")
+
+
+def test_no_registry_means_pull_never(monkeypatch):
+    from dockermagic import compose_project, imagekit
+
+    monkeypatch.setenv("DOCKERMAGIC_NO_PULL", "1")
+    assert compose_project.without_pulls(parse_compose(["up", "-d"]), v2=True).args == ["--pull", "never", "-d"]
+    assert compose_project.without_pulls(parse_compose(["up", "--pull=always"]), v2=True).args == ["--pull=always"]
+    assert compose_project.without_pulls(parse_compose(["down"]), v2=True).args == []
+    monkeypatch.setenv("DOCKERMAGIC_NO_PULL", "0")
+    monkeypatch.setattr(imagekit, "_registry_unreachable", False)
+    assert compose_project.without_pulls(parse_compose(["up", "-d"]), v2=True).args == ["-d"]
+
+
+def test_compose_environment_secrets_are_learned():
+    from dockermagic import secrets
+
+    check_yaml("services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: s3cr3t-compose-pw\n  web:\n")
+    assert "s3cr3t-compose-pw" not in secrets.redact("connect with s3cr3t-compose-pw now")
