@@ -159,7 +159,7 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
     try:
         with engine_errors("build the image"):
             if kind == "buildkit":
-                image_id = _run_buildkit(path, os.path.abspath(df_path), options, state, progress)
+                image_id = _run_buildkit(path, os.path.abspath(df_path), options, state, progress, text)
             else:
                 image_id = _run_legacy(path, rel_df, options, state, progress, client)
             attrs = client.api.inspect_image(image_id)
@@ -174,9 +174,13 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
     return result
 
 
-def _run_buildkit(path: str, df_path: str, options, state, progress: Progress) -> str:
+def _run_buildkit(path: str, df_path: str, options, state, progress: Progress, text: str) -> str:
     image_id = buildkit.run_build(path, df_path, options, state=state, on_line=lambda l: progress.line(l, state))
     if image_id is None:
+        # A `# syntax=` frontend that could not be fetched: the registry turned out unreachable.
+        problem = buildkit.frontend_problem(text, registry=False) if state.step is None else None
+        if problem and "syntax=" in problem:
+            raise CommandError(problem)
         raise _failure(state, state.failure_reason())
     return image_id
 

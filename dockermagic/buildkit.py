@@ -99,10 +99,6 @@ class BuildKitState(BuildState):
     def _follow(self, vertex: _Vertex, instruction: str) -> None:
         self.step, self.instruction, self.step_output = vertex.ordinal, instruction, vertex.output
 
-    @property
-    def step_count(self) -> int:
-        return self._ordinals
-
     def failure_reason(self) -> str:
         """BuildKit's reason, without the wrappers around the frontend's own sentence."""
         reason = self.error or (self.tail[-1] if self.tail else "the BuildKit client stopped")

@@ -280,7 +280,8 @@ def compose_command(args: list[str], *, cwd: str | None = None, client=None, say
         return run_compose(call, cwd=cwd, say=say)  # asked for: Compose pulls from the registry
     if call.subcommand in ("up", "run", "create", "build", "pull"):
         config = compose_project.resolved_config(call, cwd)
-        provided = compose_project.provide_images(config, client=client, cwd=cwd, say=say)
+        provided = compose_project.provide_images(config, client=client, cwd=cwd, say=say,
+                                                  builds_only=call.subcommand == "build")
         if call.subcommand == "pull":  # no registry, or DOCKERMAGIC_NO_PULL: the image kit answers
             lines = [f"{ref}: {how}" for ref, how in provided.items()]
             for line in lines:

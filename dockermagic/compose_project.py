@@ -103,10 +103,11 @@ def _dockerfile_of(spec: dict, project_dir: str) -> str | None:
     return dockerfile if os.path.isfile(dockerfile) else None
 
 
-def provide_images(config: dict | None, *, client, cwd: str, say=print) -> dict[str, str]:
+def provide_images(config: dict | None, *, client, cwd: str, builds_only: bool = False, say=print) -> dict[str, str]:
     """Every image the project needs — services' ``image:`` and the ``FROM``s of their builds —
     made available through the image kit (present, pulled where a registry answers, or a stand-in).
 
+    ``builds_only``: only the ``FROM``s (``compose build`` needs no service image).
     Returns: ``{image: how}``. Raises: ComposeError naming the service whose image cannot be had,
     or whose Dockerfile this engine's BuildKit cannot read without a registry.
     """
@@ -125,7 +126,7 @@ def provide_images(config: dict | None, *, client, cwd: str, say=print) -> dict[
                 raise ComposeError(f"Service {name}: {problem}")
             refs = build.from_images(text)
         else:
-            refs = [svc["image"]] if svc.get("image") else []
+            refs = [svc["image"]] if svc.get("image") and not builds_only else []
         for ref in refs:
             try:
                 provided[ref] = imagekit.ensure_image(ref, client=client, say=say)

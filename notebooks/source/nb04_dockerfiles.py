@@ -75,7 +75,8 @@ Its Dockerfile, line by line:
 
 `docker build -t backend:latest apps/backend` would build it from a terminal. Here: `-t` names the image
 (`name:tag`, like `python:3.9-slim`), `--context` is the build context. The cell is saved as
-`apps/backend/Dockerfile` and built. While it runs, one line shows the current step and the time so far;
+`apps/backend/Dockerfile` and built. (A Dockerfile that is already there with other text, one you
+wrote yourself, is not replaced: `%%dockerfile` says so, and `--overwrite` replaces it on purpose.) While it runs, one line shows the current step and the time so far;
 when it ends, the result describes the new image.
 """),
     code("%%dockerfile -t backend:latest --context apps/backend\n" + _file("backend/Dockerfile")),

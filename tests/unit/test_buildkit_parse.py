@@ -6,7 +6,7 @@ from dockermagic import build
 from dockermagic.build import MARKER, check_tags, parse_build_args, save_dockerfile
 from dockermagic.build_state import _failure
 from dockermagic.buildkit import BuildKitState, BuildOptions, frontend_problem
-from dockermagic.errors import CommandError
+from dockermagic.errors import BuildFailed, CommandError
 
 # As the 20.10 CLI prints them (digest lines included), a multi-stage build whose last step fails.
 PLAIN = """#1 [internal] load build definition from Dockerfile
@@ -108,3 +108,17 @@ def test_an_existing_dockerfile_is_replaced_only_when_ours_or_asked(tmp_path):
     assert (tmp_path / "Dockerfile").read_text() == f"FROM debian:bookworm\n{MARKER}\n"
     save_dockerfile("FROM debian:bookworm\nLABEL a=b\n", path)  # ours now: replaced without asking
     assert (tmp_path / "Dockerfile").read_text() == f"FROM debian:bookworm\nLABEL a=b\n{MARKER}\n"
+
+
+def test_a_syntax_frontend_that_could_not_be_fetched_is_the_one_sentence(monkeypatch):
+    """Pulls allowed, but the registry turned out unreachable: BuildKit fails before any step."""
+    from dockermagic.build_state import SilentProgress
+
+    monkeypatch.setattr(build.buildkit, "run_build", lambda *a, **kw: None)
+    state = BuildKitState()
+    state.feed("failed to solve with frontend dockerfile.v0: failed to resolve docker.io/docker/dockerfile:1.4")
+    with pytest.raises(CommandError, match="makes BuildKit fetch that frontend from a registry"):
+        build._run_buildkit(".", "Dockerfile", BuildOptions(), state, SilentProgress(),
+                            "# syntax=docker/dockerfile:1.4\nFROM debian:bookworm\n")
+    with pytest.raises(BuildFailed, match="failed to resolve"):
+        build._run_buildkit(".", "Dockerfile", BuildOptions(), state, SilentProgress(), "FROM debian:bookworm\n")

@@ -131,3 +131,29 @@ def test_compose_environment_secrets_are_learned():
 
     check_yaml("services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: s3cr3t-compose-pw\n  web:\n")
     assert "s3cr3t-compose-pw" not in secrets.redact("connect with s3cr3t-compose-pw now")
+
+
+def test_images_a_project_needs_come_from_the_image_kit(tmp_path, monkeypatch):
+    from dockermagic import compose_project, imagekit
+    from dockermagic.errors import ImageKitError
+
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "Dockerfile").write_text("FROM node:14-alpine AS b\nFROM --platform=$BUILDPLATFORM nginx:stable-alpine\n")
+    config = {"services": {"web": {"build": {"context": str(tmp_path / "web")}, "image": "shop-web"},
+                           "db": {"image": "postgres:13"}}}
+    asked = []
+
+    def ensure(ref, **kw):
+        asked.append(ref)
+        if ref == "postgres:13" and kw.get("client") == "no-postgres":
+            raise ImageKitError("The image postgres:13 is not on this engine.")
+        return "present"
+
+    monkeypatch.setattr(imagekit, "ensure_image", ensure)
+    assert compose_project.provide_images(config, client=None, cwd=str(tmp_path)) == {
+        "node:14-alpine": "present", "nginx:stable-alpine": "present", "postgres:13": "present"}
+    asked.clear()
+    compose_project.provide_images(config, client=None, cwd=str(tmp_path), builds_only=True)
+    assert asked == ["node:14-alpine", "nginx:stable-alpine"], "a build needs only the FROMs"
+    with pytest.raises(ComposeError, match="^Service db needs the image postgres:13: The image"):
+        compose_project.provide_images(config, client="no-postgres", cwd=str(tmp_path))
