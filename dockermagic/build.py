@@ -108,7 +108,7 @@ def choose_builder(builder: str | None, client: docker.DockerClient) -> str:
             return "buildkit"
         if builder == "buildkit":
             raise CommandError("--builder buildkit needs an engine with BuildKit and a BuildKit client "
-                               "(a docker CLI 20.10, or docker buildx); none was found.")
+                               "(a docker CLI 20.10, docker buildx, or the Compose v2 plugin); none was found.")
     return "legacy"
 
 

@@ -2,12 +2,13 @@
 
 docker-py speaks only the legacy build API, so a BuildKit build needs a program that opens a
 BuildKit session with the engine: a docker CLI with BuildKit built in (20.10, Debian 12's
-``docker.io``: ``DOCKER_BUILDKIT=1 docker build``) or one with the buildx plugin (Docker 23 and
-later: ``docker buildx build``). Its ``--progress=plain`` lines feed the same ``BuildState`` /
-``Progress`` as the legacy builder, so a notebook keeps its one updating line, and ``--iidfile``
-says which image it made. The engine's own BuildKit (the docker driver) resolves ``FROM`` images
-in the engine's image store first, so what the image kit provided is used and nothing is pulled
-(measured: "load metadata for debian:bookworm" takes 0.0 s with no registry reachable).
+``docker.io``: ``DOCKER_BUILDKIT=1 docker build``), one with the buildx plugin (Docker 23 and
+later: ``docker buildx build``), else the Compose v2 plugin's own (``compose build`` of a generated
+one-service project). Their ``--progress=plain`` lines feed the same ``BuildState`` / ``Progress``
+as the legacy builder, so a notebook keeps its one updating line; ``--iidfile`` (or the "writing
+image" line) says which image was made. The engine's own BuildKit (the docker driver) resolves
+``FROM`` images in the engine's image store first, so what the image kit provided is used and
+nothing is pulled (measured: "load metadata for debian:bookworm" takes 0.0 s with no registry).
 """
 
 from __future__ import annotations
@@ -152,7 +153,59 @@ def find_client() -> tuple[str, ...] | None:
                 return (exe, "buildx", "build", "--load")
         except (OSError, subprocess.SubprocessError):
             continue
-    return None
+    return _compose_client()
+
+
+def _compose_client() -> tuple[str, ...] | None:
+    """The Compose v2 plugin carries a BuildKit client of its own: the last resort."""
+    from .compose import compose_tool
+    from .errors import ComposeError
+
+    try:
+        tool = compose_tool()
+    except ComposeError:
+        return None
+    return tool if tool[-1] == "compose" else None
+
+
+def _escape(value):
+    """Compose interpolates ``$``: a value is meant as written."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {k: _escape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escape(v) for v in value]
+    return value
+
+
+UNTAGGED = "dockermagic/untagged:latest"  # Compose must name what it builds
+
+
+def compose_project_file(path: str, dockerfile: str, options: BuildOptions) -> dict:
+    """A one-service Compose project that builds what ``options`` ask for."""
+    spec = {"context": os.path.abspath(path), "dockerfile": dockerfile}
+    for key, value in (("args", options.buildargs), ("labels", options.labels), ("target", options.target),
+                       ("network", options.network_mode), ("tags", options.tags[1:]), ("no_cache", options.nocache),
+                       ("pull", options.pull)):
+        if value:
+            spec[key] = value
+    service = {"image": options.tags[0] if options.tags else UNTAGGED, "build": spec}
+    if options.platform:
+        service["platform"] = options.platform
+    return _escape({"services": {"image": service}})
+
+
+def _argv(tool: tuple[str, ...], path: str, dockerfile: str, options: BuildOptions, tmp: str) -> list[str]:
+    if tool[-1] != "compose":
+        return [*tool, "--progress=plain", "--iidfile", os.path.join(tmp, "iid"), "-f", dockerfile,
+                *options.flags(), path]
+    import yaml
+
+    project = os.path.join(tmp, "compose.yaml")
+    with open(project, "w") as f:
+        yaml.safe_dump(compose_project_file(path, dockerfile, options), f)
+    return [*tool, "-f", project, "-p", f"dockermagic-build-{os.getpid()}", "--progress", "plain", "build"]
 
 
 def engine_supports_buildkit(client) -> bool:
@@ -198,11 +251,11 @@ def run_build(path: str, dockerfile: str, options: BuildOptions, *, state: Build
     """
     tool = tool or find_client()
     if not tool:
-        raise CommandError("No BuildKit client found (a docker CLI 20.10, or docker buildx); "
-                           "use --builder legacy.")
+        raise CommandError("No BuildKit client found (a docker CLI 20.10, docker buildx, or the Compose v2 "
+                           "plugin); use --builder legacy.")
     with tempfile.TemporaryDirectory(prefix="dockermagic-build-") as tmp:
-        iidfile = os.path.join(tmp, "iid")
-        argv = [*tool, "--progress=plain", "--iidfile", iidfile, "-f", dockerfile, *options.flags(), path]
+        iidfile = os.path.join(tmp, "iid")  # the CLI writes it; Compose says "writing image sha256:…"
+        argv = _argv(tool, path, dockerfile, options, tmp)
         env = dict(os.environ, DOCKER_BUILDKIT="1", BUILDKIT_PROGRESS="plain")
         try:
             # Own session: the notebook's Ctrl-C reaches us, and we cancel the client ourselves.

@@ -146,3 +146,35 @@ def test_ctrl_c_cancels_the_buildkit_step_in_one_line(ip, client, cleanup, tmp_p
         assert time.time() < end, "the interrupted step still runs"
         time.sleep(0.3)
     assert not [c for c in client.api.containers(all=True) if marker in c["Command"]]
+
+
+def test_compose_plugin_as_the_buildkit_client(client, cleanup, tmp_path, images, monkeypatch):
+    """Where no docker CLI can do BuildKit, Compose's own client builds a one-service project."""
+    from dockermagic import buildkit
+
+    monkeypatch.setattr(buildkit, "find_client", compose_tool)
+    tag, extra = cleanup.image(cleanup.name("dmbkc") + ":one"), cleanup.image(cleanup.name("dmbkc") + ":two")
+    (tmp_path / "Dockerfile").write_text(BUILDKIT_ONLY + "ARG PRICE\nRUN echo \"$PRICE\" > /price\n")
+    res = build_image(str(tmp_path), client=client, tags=[tag, extra], buildargs={"PRICE": "$5"},
+                      labels={"course": "docker$"}, say=lambda s: None)
+    image = client.images.get(tag)
+    assert res.image_id == image.id == client.images.get(extra).id and res.steps == 4
+    assert image.labels["course"] == "docker$", "Compose's $ interpolation is escaped"
+    assert client.containers.run(tag, ["cat", "/arch", "/price"], remove=True,
+                                 labels=cleanup.labels).split() == [b"arch=amd64", b"$5"]
+    cleanup.image(buildkit.UNTAGGED)
+    untagged = build_image(str(tmp_path), client=client, target="tools", say=lambda s: None)
+    assert untagged.tags == [] and client.images.get(buildkit.UNTAGGED).id == untagged.image_id
+    marker = cleanup.name("dmbkcsleep")
+    (tmp_path / "Dockerfile").write_text(f"FROM debian:bookworm\nRUN echo {marker} && sleep 60\n")
+    timer = threading.Timer(2.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            build_image(str(tmp_path), client=client, nocache=True, say=lambda s: None)
+    finally:
+        timer.cancel()
+    end = time.time() + 10
+    while _processes_with(marker):
+        assert time.time() < end, "the interrupted step still runs"
+        time.sleep(0.3)

@@ -122,3 +122,15 @@ def test_a_syntax_frontend_that_could_not_be_fetched_is_the_one_sentence(monkeyp
                             "# syntax=docker/dockerfile:1.4\nFROM debian:bookworm\n")
     with pytest.raises(BuildFailed, match="failed to resolve"):
         build._run_buildkit(".", "Dockerfile", BuildOptions(), state, SilentProgress(), "FROM debian:bookworm\n")
+
+
+def test_the_one_service_project_for_compose_s_buildkit_client():
+    from dockermagic.buildkit import UNTAGGED, compose_project_file
+
+    opts = BuildOptions(["a:1", "b:2"], {"PRICE": "$5"}, {"k": "v"}, "tools", True, False, "none", "linux/amd64")
+    svc = compose_project_file("/ctx", "/ctx/Dockerfile", opts)["services"]["image"]
+    assert svc == {"image": "a:1", "platform": "linux/amd64",
+                   "build": {"context": "/ctx", "dockerfile": "/ctx/Dockerfile", "args": {"PRICE": "$$5"},
+                             "labels": {"k": "v"}, "target": "tools", "network": "none", "tags": ["b:2"],
+                             "no_cache": True}}
+    assert compose_project_file("/ctx", "Dockerfile", BuildOptions())["services"]["image"]["image"] == UNTAGGED
