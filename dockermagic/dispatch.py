@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from . import containers, formatting, inspecting, lifecycle, networks, pulling, running, system, volumes
 from .commandline import split_commands
-from .errors import CommandError, engine_errors
+from .errors import CommandError, Interrupted, engine_errors
 from .grammar import PS_FLAGS, RUN_FLAGS, flag, parse, whole_number
 from .secrets import redact
 
@@ -251,7 +251,8 @@ def usage() -> str:
         "Results bind: ``x = %docker ps`` (HTML table, text, x.to_frame()); likewise logs, inspect,\n"
         "top, stats, images, version, info, network/volume ls; exec gives x.exit_code.\n\n"
         "-i/-t: a notebook has no terminal; `run -it` runs attached and streams the output.\n"
-        "Interrupting an attached `run`, `logs -f` or `exec` detaches; the container keeps running.\n\n"
+        "Interrupting (Ctrl-C, the stop button) an attached `run`, `logs -f` or `exec` detaches: the\n"
+        "container keeps running, one line says how to stop it, and the rest of the cell does not run.\n\n"
         f"Subcommands: {', '.join(single)}.\nManagement forms: {', '.join(managed)}.\n"
         "network: create, ls, inspect, connect, disconnect, rm, prune. "
         "volume: create, ls, inspect, rm, prune.\n"
@@ -269,9 +270,16 @@ def _route(argv: list[str], ctx: Context):
     if route is None:
         what = " ".join(argv[:2]) if argv[0] in ("container", "image") else argv[0]
         raise CommandError(f"'docker {what}' is not supported by %docker ('%docker?' lists what is).")
-    # What a route did not turn into a sentence itself (the engine vanished, the SDK refused).
-    with engine_errors(f"carry out 'docker {key}'"):
-        return route(argv[len(key.split()):], ctx)
+    try:
+        # What a route did not turn into a sentence itself (the engine vanished, the SDK refused).
+        with engine_errors(f"carry out 'docker {key}'"):
+            return route(argv[len(key.split()):], ctx)
+    except Interrupted:
+        raise
+    except KeyboardInterrupt as exc:
+        # A call that has no Ctrl-C story of its own (stop, stats, a stand-in build, …) was cut.
+        raise Interrupted(f"Interrupted 'docker {key}' before it finished; nothing of it runs here, though the "
+                          "engine may still complete that request.") from exc
 
 
 def run_command(command: str | list[str], *, client=None, cwd: str | None = None,
@@ -317,6 +325,11 @@ def run_cell(text: str, *, client=None, cwd: str | None = None, out: Callable[[s
 
     ``show`` receives the results before the last (the magic displays them), so a cell with
     ``network ls`` and ``ps`` shows both. Stops at the first error.
+
+    Raises:
+        Interrupted: Ctrl-C at any command; the commands after it do not run, and the message says
+            what is still running, how to stop it and how many commands were skipped.
+        The first error of any command, as ``run_command`` does.
     """
     cwd = cwd or os.getcwd()
     ctx = Context(cwd, out, client)
@@ -324,8 +337,21 @@ def run_cell(text: str, *, client=None, cwd: str | None = None, out: Callable[[s
     commands = split_commands(text, cwd=cwd, namespace=namespace)
     if not commands:
         raise CommandError(_NOTHING)
-    for argv in commands:
-        if result is not None and show is not None:
-            show(result)
-        result = _route(argv, ctx)
+    for number, argv in enumerate(commands, 1):
+        try:
+            if result is not None and show is not None:
+                show(result)
+            result = _route(argv, ctx)
+        except KeyboardInterrupt as exc:
+            raise _cell_stopped(exc, number, len(commands)) from exc
     return result
+
+
+def _cell_stopped(exc: KeyboardInterrupt, number: int, total: int) -> Interrupted:
+    """The interrupt of one command, saying also that the cell stopped there."""
+    said = str(exc).rstrip(".") if isinstance(exc, Interrupted) else "Interrupted"
+    skipped = total - number
+    if skipped:
+        said += (f"; the cell stopped at command {number} of {total}, "
+                 f"the {'one' if skipped == 1 else skipped} after it did not run")
+    return Interrupted(said + ".", partial=getattr(exc, "partial", None))

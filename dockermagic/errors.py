@@ -9,6 +9,7 @@
     │   └── InvalidRequest           400: the engine rejected the arguments
     ├── ImageKitError                an image could be neither found, pulled nor built as a stand-in
     ├── CommandError                 a docker command was given wrong or unsupported arguments
+    ├── Interrupted                  Ctrl-C stopped a call: what still runs and how to stop it (also a KeyboardInterrupt)
     ├── BuildFailed                  an image build stopped at a step (number, instruction, last output)
     ├── ComposeError                 the Compose tool is missing, the YAML is invalid or cannot be saved, or Compose exited non-zero
     ├── PostgresError                a Postgres container could not be started, reused or reached
@@ -75,6 +76,20 @@ class ImageKitError(DockerMagicError):
 
 class CommandError(DockerMagicError):
     """A docker command line that dockermagic cannot carry out as written."""
+
+
+class Interrupted(DockerMagicError, KeyboardInterrupt):
+    """Ctrl-C (the notebook's stop button) stopped a call; the message says what is still running
+    and how to stop it. ``partial`` is what the call had by then (the container of an attached run,
+    the lines followed so far, …) or None.
+
+    Also a KeyboardInterrupt, so code that stops its own loops on ``except KeyboardInterrupt`` still
+    sees the Ctrl-C; ``except DockerMagicError`` catches it as well.
+    """
+
+    def __init__(self, message: str, *, partial=None):
+        super().__init__(message)
+        self.partial = partial
 
 
 class BuildFailed(DockerMagicError):

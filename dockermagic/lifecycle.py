@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Callable
 
 from .each import for_each
-from .errors import CommandError, from_docker_error
+from .errors import CommandError, DockerMagicError, Interrupted, from_docker_error
+from .following import follow_lines
 from .formatting import Lines
 from .grammar import whole_number
 from .secrets import redact_lines, remember_env
@@ -134,12 +135,14 @@ def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False
     """A container's output. Similar to ``docker logs [--tail N] [--since T] [-t] [-f]``.
 
     Without ``follow`` nothing is printed: the result displays the text. With ``follow``
-    lines go to ``say`` as they arrive until the container stops or the user interrupts
-    (KeyboardInterrupt stops following; the container keeps running and ``say`` tells how
-    to stop it).
+    lines go to ``say`` as they arrive until the container stops.
 
     Returns:
         LogsResult (FollowedLogs with ``follow``): the lines shown.
+
+    Raises:
+        Interrupted: Ctrl-C while following; the container keeps running, the message says how to
+            stop it and ``partial`` holds the lines shown (a FollowedLogs).
     """
     kw = {"timestamps": timestamps, "tail": parse_tail(tail)}
     if since is not None:
@@ -150,21 +153,28 @@ def logs(name: str, *, client, tail: str | None = None, timestamps: bool = False
             # Masked like every display: a container may print its own environment.
             return LogsResult(name, list(redact_lines([c.logs(**kw)])), timestamps=timestamps)
         shown: list[str] = []
-        stream = c.logs(stream=True, follow=True, **kw)
         try:
-            for line in redact_lines(stream):
-                shown.append(line)
-                say(line)
-        except KeyboardInterrupt:
-            c.reload()
-            if c.status == "running":
-                say(f"Stopped following the logs; container {c.name} keeps running "
-                    f"(stop it with %docker stop {c.name}).")
-        finally:
-            stream.close()
+            follow_lines(c.logs(stream=True, follow=True, **kw), say, shown)
+        except KeyboardInterrupt as exc:
+            raise _stopped_following(c, FollowedLogs(name, shown, timestamps=timestamps)) from exc
         return FollowedLogs(name, shown, timestamps=timestamps)
+    except DockerMagicError:
+        raise
     except Exception as exc:
         raise from_docker_error(exc, f"read the logs of {name}") from exc
+
+
+def _stopped_following(c, partial) -> Interrupted:
+    try:
+        c.reload()
+        running = c.status in ("running", "restarting", "paused")
+    except Exception:  # gone (--rm) or the engine went away: nothing more we can tell
+        running = False
+    if running:
+        return Interrupted(f"Interrupted: stopped following the logs of {c.name}, which keeps running; "
+                           f"stop it with %docker stop {c.name}.", partial=partial)
+    return Interrupted(f"Interrupted: stopped following the logs of {c.name}, which is not running.",
+                       partial=partial)
 
 
 class ExecResult:
@@ -183,12 +193,29 @@ class ExecResult:
         return "<exec still running>" if self.exit_code is None else f"<exec exit code {self.exit_code}>"
 
 
+def _exec_left(name: str, api, exec_id: str, partial: ExecResult) -> Interrupted:
+    try:
+        running = api.exec_inspect(exec_id).get("Running", True)
+    except Exception:  # the engine went away: say how to end it, as if it ran
+        running = True
+    if not running:
+        return Interrupted(f"Interrupted: the command in {name} had already finished; nothing is left running.",
+                           partial=partial)
+    # The engine has no call that stops an exec'd process; it runs on inside the container.
+    return Interrupted(f"Interrupted: the command keeps running inside {name} (the engine cannot stop an "
+                       f"exec'd process); %docker restart {name} ends it.", partial=partial)
+
+
 def exec_(name: str, command: list[str], *, client, env: list[str] | None = None, workdir: str | None = None,
           user: str | None = None, detach: bool = False, say: Callable[[str], None] = print) -> ExecResult:
     """Run a command in a running container. Similar to ``docker exec [-e] [-w] [-u] [-d]``.
 
     Non-interactive: there is no stdin in a notebook (``-i``/``-t`` are accepted and ignored).
     Output is passed to ``say`` as it arrives; the exit code is in the result.
+
+    Raises:
+        Interrupted: Ctrl-C while the output streamed; the message says whether the command still
+            runs and how to end it, ``partial`` is an ExecResult of what was shown.
     """
     if not command:
         raise CommandError("'docker exec' needs a container and a command.")
@@ -200,17 +227,14 @@ def exec_(name: str, command: list[str], *, client, env: list[str] | None = None
         if detach:
             api.exec_start(ex["Id"], detach=True)
             return ExecResult(None, "")
-        shown = []
+        shown: list[str] = []
         try:
-            for line in redact_lines(api.exec_start(ex["Id"], stream=True)):
-                shown.append(line)
-                say(line)
-        except KeyboardInterrupt:
-            # The engine has no call to stop an exec'd process; it runs on inside the container.
-            say(f"Stopped following: the command may still run inside {name}; "
-                f"%docker restart {name} ends it.")
-            return ExecResult(None, "\n".join(shown))
+            follow_lines(api.exec_start(ex["Id"], stream=True), say, shown)
+        except KeyboardInterrupt as exc:
+            raise _exec_left(name, api, ex["Id"], ExecResult(None, "\n".join(shown))) from exc
         code = api.exec_inspect(ex["Id"])["ExitCode"]
+    except DockerMagicError:
+        raise
     except Exception as exc:
         raise from_docker_error(exc, f"exec in {name}") from exc
     return ExecResult(code, "\n".join(shown))

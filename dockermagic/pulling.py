@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from . import imagekit
-from .errors import DockerMagicError, not_in_registry, registry_answered_missing
+from .errors import DockerMagicError, Interrupted, not_in_registry, registry_answered_missing
 from .secrets import redact
 
 
@@ -61,6 +61,7 @@ def pull(ref: str, *, client, say: Callable[[str], None] = print) -> str:
     Returns how the image came: ``pulled``, ``present``, ``built`` or ``reused``.
 
     Raises:
+        Interrupted: Ctrl-C during the pull.
         NotInRegistry: the registry answered that it has no such image or tag.
         DockerMagicError: the pull failed and there is no stand-in.
     """
@@ -71,8 +72,13 @@ def pull(ref: str, *, client, say: Callable[[str], None] = print) -> str:
     if imagekit.pulls_allowed():
         repo, tag = imagekit.split_ref(ref)
         try:
+            # Read in this thread: a pull sends progress often, and Ctrl-C breaks the read at once; the
+            # interrupt closes the connection, and the engine cancels a pull nobody waits for.
             show_progress(client.api.pull(repo, tag=tag, stream=True, decode=True), say)
             return "pulled"
+        except KeyboardInterrupt as exc:
+            raise Interrupted(f"Interrupted: stopped pulling {ref}; the engine cancels the download (layers "
+                              "already fetched are kept), nothing is left running.") from exc
         except (docker.errors.DockerException, DockerMagicError) as exc:
             if registry_answered_missing(exc):  # a mistyped tag: never a stand-in under it
                 raise not_in_registry(ref, exc) from exc

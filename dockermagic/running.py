@@ -11,9 +11,10 @@ import docker
 
 from . import imagekit
 from .client import default_labels, labels_with_defaults
-from .errors import CommandError, engine_errors, from_docker_error
+from .errors import CommandError, Interrupted, engine_errors, from_docker_error
+from .following import follow_lines
 from .grammar import whole_number
-from .secrets import LineRedactor, remember_env
+from .secrets import remember_env
 
 
 def _port_range(text: str, spec: str, *, low: int) -> list[int]:
@@ -226,11 +227,14 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
         say: Callable[[str], None] = print):
     """Create and start a container. Similar to ``docker run``.
 
-    Without ``detach`` the container's output is passed to ``say`` as it arrives; on
-    KeyboardInterrupt the container keeps running and ``say`` explains how to stop it.
+    Without ``detach`` the container's output is passed to ``say`` as it arrives until it exits.
 
     Returns:
         The docker SDK Container.
+
+    Raises:
+        Interrupted: Ctrl-C while attached; the container keeps running (``partial`` is it) and
+            the message says how to stop it.
     """
     cwd = cwd or os.getcwd()
     environment = read_env_files(env_file or [], cwd=cwd)
@@ -274,34 +278,46 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     except Exception as exc:
         raise from_docker_error(exc, f"run {image}") from exc
     if not detach:
-        stream = None
         try:
-            stream = container.logs(stream=True, follow=True)
-            lines = LineRedactor()  # masked line by line: a secret cut by the chunking is still caught
-            for chunk in stream:
-                for line in lines.feed(chunk):
-                    say(line)
-            for line in lines.flush():
-                say(line)
-            # The log stream can end a moment before the engine records the exit; like the
-            # CLI, return only once the container has really stopped (with --rm: is removed).
-            try:
-                code = container.wait(condition="removed" if rm else "not-running").get("StatusCode", 0)
-            except docker.errors.NotFound:  # --rm: already removed
-                code = 0
-            try:
-                container.reload()
-            except docker.errors.NotFound:
-                pass
-            if code:
-                say(f"(container {container.name} exited with code {code})")
-        except KeyboardInterrupt:
+            _follow_attached(container, rm=rm, say=say)
+        except KeyboardInterrupt as exc:
             # Ctrl-C / the stop button ends our following only, as `docker run` with --sig-proxy=false.
-            say(f"Detached: container {container.name} keeps running; stop it with %docker stop {container.name}")
-        finally:
-            if stream is not None:
-                stream.close()
+            raise _detached(container) from exc
     return container
+
+
+def _follow_attached(container, *, rm: bool, say: Callable[[str], None]) -> None:
+    follow_lines(container.logs(stream=True, follow=True), say)
+    # The log stream can end a moment before the engine records the exit; like the
+    # CLI, return only once the container has really stopped (with --rm: is removed).
+    try:
+        code = container.wait(condition="removed" if rm else "not-running").get("StatusCode", 0)
+    except docker.errors.NotFound:  # --rm: already removed
+        code = 0
+    try:
+        container.reload()
+    except docker.errors.NotFound:
+        pass
+    if code:
+        say(f"(container {container.name} exited with code {code})")
+
+
+def _detached(container) -> Interrupted:
+    """What Ctrl-C during an attached run leaves: as `docker run` with --sig-proxy=false, only the
+    following ends; the container runs on unless it had already exited."""
+    name = container.name
+    try:
+        container.reload()
+    except docker.errors.NotFound:  # --rm, and it had exited
+        return Interrupted(f"Interrupted: container {name} had already exited and was removed; nothing is left "
+                           "running.", partial=container)
+    except Exception:  # state unknown (the engine went away?): say how to stop it, as if it ran
+        pass
+    if container.status not in ("running", "restarting", "paused"):
+        return Interrupted(f"Interrupted: container {name} had already exited; nothing is left running.",
+                           partial=container)
+    return Interrupted(f"Interrupted: container {name} keeps running (only the cell stopped following it); "
+                       f"stop it with %docker stop {name}.", partial=container)
 
 
 def stop(names: list[str], *, client, timeout: int | None = None) -> list[str]:

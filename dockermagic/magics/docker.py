@@ -5,6 +5,8 @@ the Go template ``{{.Names}}`` into ``{.Names}`` and expand inside single quotes
 ``commandline.split_commands`` reads the text as a POSIX shell does and expands the notebook's
 variables itself, each value as one word. A DockerMagicError (typed: NotFound, Conflict,
 EngineUnavailable, …) is shown as its sentence; here, and only here, the traceback is dropped.
+Ctrl-C is one too (``Interrupted``, raised by dispatch): IPython would show a KeyboardInterrupt's
+traceback, so the line saying what still runs is shown as a UsageError, and the cell stops there.
 """
 
 from IPython.core.error import UsageError
@@ -30,8 +32,10 @@ class DockerMagics(Magics):
                                  "put the commands in the cell.")
             # Every command's result shows, not only the last one's (which is also returned).
             return dispatch.run_cell(cell, namespace=ns, show=display)
-        except DockerMagicError as exc:
+        except DockerMagicError as exc:  # Interrupted too: Ctrl-C is one line, not a traceback
             raise UsageError(str(exc)) from None
+        except KeyboardInterrupt:  # dispatch names every cut command; this is Ctrl-C while reading the text
+            raise UsageError("Interrupted before any docker command ran; nothing is left running.") from None
 
 
 DockerMagics.docker.__doc__ = dispatch.usage()

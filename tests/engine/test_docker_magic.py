@@ -1,6 +1,8 @@
 import pytest
 from IPython.core.error import UsageError
 
+from dockermagic.errors import Interrupted
+
 
 def test_ps_lists_a_labelled_container(ip, client, cleanup, images):
     name = cleanup.name("dm-ps")
@@ -106,11 +108,12 @@ def test_interrupt_detaches_and_leaves_container_running(client, cleanup, images
         if line == "ready":
             raise KeyboardInterrupt  # what the notebook's stop button does mid-stream
 
-    c = run("debian:bookworm", ["sh", "-c", "echo ready; sleep 60"], client=client, name=name, say=say)
-    cleanup.container(c)
+    with pytest.raises(Interrupted) as info:
+        run("debian:bookworm", ["sh", "-c", "echo ready; sleep 60"], client=client, name=name, say=say)
+    c = cleanup.container(info.value.partial)
     c.reload()
-    assert c.status == "running"
-    assert said[-1].startswith("Detached") and f"%docker stop {name}" in said[-1]
+    assert c.status == "running" and said[-1] == "ready"
+    assert f"container {name} keeps running" in str(info.value) and f"%docker stop {name}" in str(info.value)
 
 
 def test_lifecycle_rm_start_restart_kill(ip, client, cleanup, images):
@@ -168,9 +171,10 @@ def test_logs_follow_streams_until_interrupt(client, cleanup, images):
         if line == "second":
             raise KeyboardInterrupt  # the stop button, after the second line arrived live
 
-    r = logs(c.id, client=client, follow=True, say=say)
-    assert said[:2] == ["first", "second"] and r == ["first", "second"]
-    assert "keeps running" in said[2] and "%docker stop" in said[2]
+    with pytest.raises(Interrupted) as info:
+        logs(c.id, client=client, follow=True, say=say)
+    assert said == ["first", "second"] and info.value.partial == ["first", "second"]
+    assert "keeps running" in str(info.value) and "%docker stop" in str(info.value)
     c.reload()
     assert c.status == "running"
 
@@ -291,9 +295,11 @@ def test_exec_interrupt_stops_following(client, cleanup, images):
         if line == "go":
             raise KeyboardInterrupt
 
-    r = exec_(c.id, ["sh", "-c", "echo go; sleep 30"], client=client, say=say)
-    assert r.exit_code is None and repr(r) == "<exec still running>"
-    assert said[0] == "go" and "still run" in said[-1]
+    with pytest.raises(Interrupted) as info:
+        exec_(c.id, ["sh", "-c", "echo go; sleep 30"], client=client, say=say)
+    r = info.value.partial
+    assert r.exit_code is None and repr(r) == "<exec still running>" and r.lines == ["go"]
+    assert said == ["go"] and "keeps running inside" in str(info.value)
 
 
 def test_usage_lists_the_subcommands(ip):
