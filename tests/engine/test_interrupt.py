@@ -262,3 +262,51 @@ def test_pull_interrupted_stops_the_cell_and_the_engine_drops_the_download(clien
     assert slow_registry.blob_closed.wait(5), "the engine kept downloading after the interrupt"
     print(f"the engine hung up on the registry {time.monotonic() - sent:.3f} s after the interrupt")
     assert not client.images.list(name=ref.rsplit(":", 1)[0])
+
+
+def test_the_stop_button_in_a_real_kernel(client, cleanup, images, tmp_path):
+    """What a notebook's stop button does: the kernel manager sends SIGINT to the kernel, which is
+    in the middle of a %%docker cell. The cell ends within 1 s as an error (so Run All stops too),
+    its only error output is one UsageError line, and the cell's next line did not run."""
+    from jupyter_client.manager import start_new_kernel
+
+    name, marker = cleanup.name("dm-intkern"), cleanup.name("dm-intmark")
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    try:
+        kc.execute_interactive("%load_ext dockermagic", timeout=60)
+        msg_id = kc.execute(f"%%docker\nrun --name {name} debian:bookworm {LOOP}\n"
+                            f"run -d --name {marker} debian:bookworm true\n")
+        deadline = time.monotonic() + 60
+        while not (_exists(client, name) and b"tick" in client.containers.get(name).logs()):
+            assert time.monotonic() < deadline, "the cell's container never printed"
+            time.sleep(0.1)
+        time.sleep(0.5)
+        sent = time.monotonic()
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=10)
+        answered = time.monotonic() - sent
+        outputs = []
+        while True:
+            msg = kc.get_iopub_msg(timeout=10)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+            outputs.append(msg)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    print(f"the kernel answered the stop button in {answered:.3f} s")
+    assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "error"
+    assert answered < 1.0, f"the cell ended {answered:.2f} s after the interrupt"
+    stderr = "".join(m["content"]["text"] for m in outputs
+                     if m["msg_type"] == "stream" and m["content"]["name"] == "stderr")
+    stdout = "".join(m["content"]["text"] for m in outputs
+                     if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
+    tracebacks = [m["content"]["traceback"] for m in outputs if m["msg_type"] == "error"]
+    assert stderr.strip().splitlines() == [
+        f"UsageError: Interrupted: container {name} keeps running (only the cell stopped following it); "
+        f"stop it with %docker stop {name}; the cell stopped at command 1 of 2, the one after it did not run."]
+    assert not any(tb for tb in tracebacks), tracebacks
+    assert "tick" in stdout and not _exists(client, marker)
+    assert client.containers.get(name).status == "running"
