@@ -7,6 +7,7 @@ The stream is opened *before* that resync, so nothing that happens during the re
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any, Callable
 
@@ -41,12 +42,12 @@ class EventWatcher:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            stream = None
             try:
                 stream = self._client.events(decode=True)
                 with self._lock:
                     self._stream = stream
                 if self._stop.is_set():
-                    stream.close()
                     return
                 self.resyncs += 1
                 self._on_event(RESYNC)
@@ -55,10 +56,21 @@ class EventWatcher:
                     if self._stop.is_set():
                         return
                     self._on_event(event)
-            except Exception as exc:  # engine gone or stream broken: reconnect below
+            except Exception as exc:  # engine gone, stream broken or a listener failed: reconnect below
                 self.last_error = exc
+            finally:
+                # on every way out, a listener's exception included: the error's traceback would
+                # otherwise keep the old stream's connection open beside the new one
+                self._drop_stream(stream)
             # Wait before reconnecting; close() wakes us immediately.
             self._stop.wait(self._retry_delay)
+
+    def _drop_stream(self, stream) -> None:
+        if stream is None:
+            return
+        with self._lock:
+            self._stream = None
+            _close_stream(stream)
 
     def wait_ready(self, timeout: float = 5.0) -> bool:
         """Block until the first resync was delivered (the listener holds the engine's state)."""
@@ -68,7 +80,8 @@ class EventWatcher:
         """End the current stream as an engine restart would (the watcher reconnects and resyncs)."""
         with self._lock:
             if self._stream is not None:
-                self._stream.close()
+                with contextlib.suppress(Exception):  # already cut by the engine
+                    self._stream.close()
 
     def close(self, timeout: float = 2.0) -> None:
         """Stop the thread: closing the stream ends the blocking read at once."""
@@ -79,3 +92,14 @@ class EventWatcher:
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()
+
+
+def _close_stream(stream) -> None:
+    """From the watcher's thread, once it no longer reads: cut the stream's socket and release the
+    response, so the connection's file descriptor goes now rather than at garbage collection."""
+    with contextlib.suppress(Exception):  # already cut by the engine or by break_stream()
+        stream.close()
+    response = getattr(stream, "_response", None)  # docker's CancellableStream keeps no public handle
+    if response is not None:
+        with contextlib.suppress(Exception):
+            response.close()

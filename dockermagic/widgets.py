@@ -4,7 +4,8 @@ ContainersView (a `docker ps -a` table with each row's own buttons; in widgets_c
 NetworksView (one diagram per bridge network) and Dashboard (both plus images and volumes in tabs).
 Each view follows the engine through an EventWatcher (the Dashboard's one watcher feeds all its tabs)
 and refreshes only on events that concern it, so an idle view makes no engine calls. Each view has a
-full plain-text form: terminal IPython shows that instead of the widget.
+full plain-text form: terminal IPython shows that instead of the widget. A view made by a re-run
+cell closes the one the cell's previous run made; close_all() closes every view (widgets_cells).
 """
 from __future__ import annotations
 
@@ -22,10 +23,11 @@ from .imagekit import standin_mark
 from .secrets import mask_inspect
 from .summary import container_networks, network_row, published_ports
 from .widgets_base import _Live
+from .widgets_cells import close_all, forget
 from .widgets_containers import ContainersView
 from .widgets_parts import esc, html_table, network_diagram, nic, sync_pick, text_table
 
-__all__ = ["ContainersView", "NetworksView", "Dashboard"]
+__all__ = ["ContainersView", "NetworksView", "Dashboard", "close_all"]
 
 
 _NETWORK_ACTIONS = {"connect", "disconnect", "create", "destroy"}
@@ -176,12 +178,10 @@ class NetworksView(_Live, w.VBox):
                 lines.append(f"  {c['name']} {nic(c)} {c['ipv4']}{extra} {' '.join(c['ports'])}".rstrip())
         return "\n".join(lines)
 
-    def close(self) -> None:
+    def _stop_view(self) -> None:
         self._stop_watching()
         if hasattr(self, "_networks"):
             self._refresh_snapshot(final=True)
-        self._close_parts()
-        super().close()
 
 
 class Dashboard(_Live, w.Tab):
@@ -196,6 +196,8 @@ class Dashboard(_Live, w.Tab):
         self._client = client or get_client()
         self.containers = ContainersView(client=self._client, watch=False)
         self.networks = NetworksView(client=self._client, watch=False)
+        forget(self.containers)  # tabs: they close with the Dashboard, not on their own
+        forget(self.networks)
         self.images = w.HTML()
         self.volumes = w.HTML()
         self._image_rows: list[list[str]] = []
@@ -258,7 +260,7 @@ class Dashboard(_Live, w.Tab):
             "VOLUMES\n" + text_table(("name", "driver", "mountpoint"), self._volume_rows),
         ])
 
-    def close(self) -> None:
+    def _stop_view(self) -> None:
         if hasattr(self, "containers"):
             self.containers._closed.set()  # a resync under way stops at the next container
         self._stop_watching()
@@ -267,5 +269,3 @@ class Dashboard(_Live, w.Tab):
         for view in (getattr(self, "containers", None), getattr(self, "networks", None)):
             if view is not None:
                 view.close()
-        self._close_parts()
-        super().close()

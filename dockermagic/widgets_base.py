@@ -14,13 +14,15 @@ from __future__ import annotations
 import threading
 
 from .events import EventWatcher
+from .widgets_cells import adopt, forget
 from .widgets_parts import LIVE_CLASS, snapshot_html
 
 
 class _Live:
     """What the three views share: the first load is done before the constructor returns (so a
-    view is never shown empty), and the plain text a terminal shows is the whole view — ipywidgets
-    would cut it at 110 characters."""
+    view is never shown empty), the plain text a terminal shows is the whole view — ipywidgets
+    would cut it at 110 characters — and a new view from a re-run cell closes the one it replaces
+    (widgets_cells)."""
 
     _watcher: EventWatcher
     _snapshot_shown = False  # displayed in a kernel: renders refresh the snapshot output
@@ -35,6 +37,22 @@ class _Live:
         watcher = getattr(self, "_watcher", None)  # None when the constructor failed early
         if watcher is not None:
             watcher.close()
+
+    def close(self) -> None:
+        """Stop following the engine (its threads and connection end) and close every widget
+        inside; the static snapshot keeps the last state. A second close does nothing."""
+        if getattr(self, "_view_closed", False):
+            return
+        self._view_closed = True
+        forget(self)
+        self._stop_view()
+        self._close_parts()
+        super().close()
+
+    def _stop_view(self) -> None:
+        """Each view's own part of close(), before its widgets close; it may find the constructor
+        unfinished (ipywidgets closes a widget whose constructor failed)."""
+        self._stop_watching()
 
     def _close_parts(self) -> None:
         """Close the widgets inside: ipywidgets' close() leaves a box's children open in the kernel."""
@@ -73,6 +91,7 @@ class _Live:
         for, and the lock that keeps the snapshot's updates in order (renders come from several threads)."""
         self._snapshot_lock = threading.Lock()
         self.add_class(f"{LIVE_CLASS}-{self._snapshot_key()}")
+        adopt(self)  # a view an earlier run of this cell made closes here, before ours starts its threads
 
     def _ipython_display_(self) -> None:
         """In a kernel: the live widget, then its snapshot (refreshed on every render). Elsewhere

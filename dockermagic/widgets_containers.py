@@ -11,10 +11,10 @@ import ipywidgets as w
 from .client import get_client
 from .errors import from_docker_error
 from .events import RESYNC
+from .secrets import redact
 from .summary import _parse_time, container_row
 from .widgets_base import _Live
-from .widgets_parts import (column_widths, esc, filter_dict, head_html, html_table, mask_text, status_text, text_table,
-                            uptime)
+from .widgets_parts import column_widths, esc, filter_dict, head_html, html_table, status_text, text_table, uptime
 from .widgets_rows import ContainerRow, RowStyle
 
 __all__ = ["ContainersView"]
@@ -80,7 +80,9 @@ class ContainersView(_Live, w.VBox):
         if watch:
             self._start_watching(self._client)
         if tick:
-            threading.Thread(target=self._clock, args=(tick,), name="dockermagic-uptime", daemon=True).start()
+            self._clock_thread = threading.Thread(target=self._clock, args=(tick,), name="dockermagic-uptime",
+                                                  daemon=True)
+            self._clock_thread.start()
 
     def act(self, action: str, container: str) -> None:
         """Run a row action on `container` (name or id), as the CLI would: stop (`docker stop -t 2`:
@@ -102,7 +104,8 @@ class ContainersView(_Live, w.VBox):
             elif action == "remove":
                 c.remove(force=True, v=True)
             else:
-                text = mask_text(c.logs(tail=50).decode(errors="replace"))
+                container_row(c.attrs)  # learns its Config.Env secrets (also of one the filters leave out)
+                text = redact(c.logs(tail=50).decode(errors="replace"))
                 self.logs.value = f"<b>logs {esc(name)}</b> (last 50 lines)<pre>{esc(text)}</pre>"
                 return
             self.logs.value = f"<i>{esc(action)} {esc(name)}: done.</i>"
@@ -232,10 +235,13 @@ class ContainersView(_Live, w.VBox):
         now = datetime.now(timezone.utc)
         return text_table(_COLUMNS, [self._cells(r, now) for r in self.rows()])
 
-    def close(self) -> None:
+    def _stop_view(self) -> None:
         if hasattr(self, "_closed"):  # not when the constructor failed (ipywidgets closes in __del__)
             self._closed.set()
         self._stop_watching()
+        clock = getattr(self, "_clock_thread", None)
+        if clock is not None and clock is not threading.current_thread():
+            clock.join(2.0)  # it wakes on _closed; a render under way finishes first
         if hasattr(self, "_row_widgets"):
             self._refresh_snapshot(final=True)
             with self._render_lock:
@@ -243,5 +249,3 @@ class ContainersView(_Live, w.VBox):
                     row.close()
                 self._row_widgets.clear()
             self._style.close()
-        self._close_parts()
-        super().close()

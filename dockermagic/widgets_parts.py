@@ -1,29 +1,19 @@
-"""What the live views show, as plain text and HTML: cells, tables, masking, filters.
+"""What the live views show, as plain text and HTML: cells, tables, filters (secrets: dockermagic.secrets).
 
 No ipywidgets here, so all of it is tested without a kernel; ``dockermagic.widgets`` puts it on screen.
 """
 from __future__ import annotations
 
 import html
-import re
 from datetime import datetime, timezone
 from typing import Any
 
 from .errors import CommandError
-from .secrets import MASK, is_secret_name, mask_url
 from .summary import human_duration
-
-_ASSIGNMENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)=(\S+)")
 
 
 def esc(value: Any) -> str:
     return html.escape(str(value))
-
-
-def mask_text(text: str) -> str:
-    """Logs may echo `POSTGRES_PASSWORD=x` or a URL with a password: mask both."""
-    text = mask_url(text)
-    return _ASSIGNMENT.sub(lambda m: f"{m.group(1)}={MASK}" if is_secret_name(m.group(1)) else m.group(0), text)
 
 
 def text_table(head: tuple[str, ...], rows: list[list[str]]) -> str:

@@ -132,3 +132,55 @@ def test_watcher_reconnects_and_resyncs_after_the_engine_was_away(client, cleanu
         assert not w.alive
         via_proxy.close()
         proxy.stop()
+
+
+def _socket_of(stream) -> socket.socket:
+    """The connection under a docker event stream (where docker's CancellableStream.close finds it)."""
+    return stream._response.raw._fp.fp.raw._sock
+
+
+def _socket_fds() -> int:
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            n += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+        except OSError:  # listdir's own fd
+            pass
+    return n
+
+
+def test_a_listener_that_raises_leaves_no_stream_open():
+    """A listener's exception makes the watcher reconnect; the stream it leaves is closed first (the
+    exception's traceback used to keep it open beside the new one), and close() closes the last."""
+    from dockermagic.client import connect
+
+    own = connect()  # its own connections: the fd count sees only this test's
+    own.ping()
+    before = _socket_fds()
+    opened, events = [], own.events
+
+    def recording(*args, **kwargs):
+        stream = events(*args, **kwargs)
+        opened.append(_socket_of(stream))
+        return stream
+
+    own.events = recording
+
+    def listener(event):
+        raise RuntimeError("a bug in the listener")
+
+    w = EventWatcher(listener, client=own, retry_delay=0.02)
+    try:
+        assert _wait(lambda: len(opened) >= 6, timeout=5.0)
+        sockets = list(opened)
+        assert isinstance(w.last_error, RuntimeError) and w.resyncs >= 5
+        assert [s.fileno() for s in sockets[:-1]] == [-1] * (len(sockets) - 1)  # really closed
+        assert _socket_fds() <= before + 1  # the current stream's, no more
+    finally:
+        w.close()
+    try:
+        assert not w.alive
+        assert all(s.fileno() == -1 for s in opened)
+        assert _wait(lambda: _socket_fds() == before)
+    finally:
+        own.close()

@@ -5,13 +5,13 @@ import ipywidgets as w
 import pytest
 
 from dockermagic.errors import CommandError
-from dockermagic.secrets import MASK
-from dockermagic.widgets_parts import (filter_dict, html_table, mask_text, snapshot_html, status_text, sync_pick,
-                                      text_table, uptime)
+from dockermagic.secrets import MASK, redact
+from dockermagic.widgets_parts import (filter_dict, html_table, snapshot_html, status_text, sync_pick, text_table,
+                                      uptime)
 
 
 def test_log_text_masks_secret_assignments_and_url_passwords():
-    text = mask_text("POSTGRES_PASSWORD=hunter2 user=app\nurl postgresql://app:pw9@db/x\n")
+    text = redact("POSTGRES_PASSWORD=hunter2 user=app\nurl postgresql://app:pw9@db/x\n")
     assert "hunter2" not in text and "pw9" not in text
     assert f"POSTGRES_PASSWORD={MASK}" in text and "user=app" in text
 
