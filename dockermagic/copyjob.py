@@ -9,6 +9,7 @@ times, so even a file with many bad rows loads in linear time.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import time
@@ -213,11 +214,14 @@ class CopyJob:
     def validating(self) -> None:
         self.progress.restart(f"{self.table} (validating)")
         batch = []
-        for record in self.source.records(self.progress.on_read):
-            batch.append(record)
-            if len(batch) >= SLOW_ROWS:
-                self.copy_batch(batch)
-                batch = []
+        # closed here, not when the generator is collected: a LoadError's traceback (kept by IPython
+        # as the last error) would hold the file open
+        with contextlib.closing(self.source.records(self.progress.on_read)) as records:
+            for record in records:
+                batch.append(record)
+                if len(batch) >= SLOW_ROWS:
+                    self.copy_batch(batch)
+                    batch = []
         if batch:
             self.copy_batch(batch)
 

@@ -321,21 +321,22 @@ def load_with_pandas(path, table: str, engine, *, chunksize: int = 100_000, if_e
     import pandas as pd
     import sqlalchemy.exc
 
+    source = open_source(path)
+    header = source.header()
+    stamps = [c for c, t in column_types(header, source.arrow_types()).items() if t.startswith("TIMESTAMP")]
+    own_engine = None  # one made here from a URL or a server is disposed here; the caller's is theirs
     if hasattr(engine, "engine") and callable(engine.engine):
-        engine = engine.engine()
+        engine = own_engine = engine.engine()
     elif isinstance(engine, str):
         from sqlalchemy import create_engine
 
         # A bare postgresql:// goes through psycopg2, as the COPY loader's URLs do (SQLAlchemy 2.1
         # would pick psycopg 3, also installed).
-        engine = create_engine(re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg2://", engine))
-    source = open_source(path)
-    header = source.header()
-    stamps = [c for c, t in column_types(header, source.arrow_types()).items() if t.startswith("TIMESTAMP")]
+        engine = own_engine = create_engine(re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg2://", engine))
     if source.kind == "csv":
         chunks = pd.read_csv(source.path, iterator=True, chunksize=chunksize, low_memory=False)
     else:
-        chunks = (b.to_pandas() for b in source.file().iter_batches(batch_size=chunksize))
+        chunks = source.frames(chunksize)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -359,6 +360,9 @@ def load_with_pandas(path, table: str, engine, *, chunksize: int = 100_000, if_e
         raise LoadError(f"Postgres stopped the pandas load of {source.path.name} into {table} after {rows:,} rows "
                         f"({why}); the chunks before stay committed.") from None
     finally:
+        chunks.close()  # the file, also when a chunk failed
+        if own_engine is not None:
+            own_engine.dispose()  # its pooled connections would stay open on the server
         if bar is not None:
             bar.close()
     return LoadResult(table=table, rows=rows, seconds=time.monotonic() - started, source=str(source.path),

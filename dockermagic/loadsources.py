@@ -120,11 +120,12 @@ class _BatchStream:
 
         options = pacsv.WriteOptions(include_header=False)
         try:
-            for batch in source.file().iter_batches(batch_size=BATCH_ROWS):
-                buf = io.BytesIO()
-                pacsv.write_csv(batch, buf, options)
-                if not self._put((buf.getvalue(), batch.num_rows)):
-                    return
+            with source.file() as f:
+                for batch in f.iter_batches(batch_size=BATCH_ROWS):
+                    buf = io.BytesIO()
+                    pacsv.write_csv(batch, buf, options)
+                    if not self._put((buf.getvalue(), batch.num_rows)):
+                        return
             self._put((b"", 0))
         except Exception as exc:  # handed to the reading side, which raises it
             self._put(exc)
@@ -152,10 +153,13 @@ class ParquetSource:
 
     def __init__(self, path: Path):
         self.path = path
-        self._file = self.file()
-        self.size = self._file.metadata.num_rows  # progress for parquet counts rows
+        # Only the footer is kept: an open ParquetFile holds its file handle until garbage collection.
+        with self.file() as f:
+            self.size = f.metadata.num_rows  # progress for parquet counts rows
+            self._schema = f.schema_arrow
 
     def file(self):
+        """The file as a ``pyarrow.parquet.ParquetFile``; close it (``with``) when done."""
         import pyarrow.parquet as pq
 
         try:
@@ -163,13 +167,20 @@ class ParquetSource:
         except Exception as exc:
             raise LoadError(f"{self.path} is not a readable parquet file: {exc}.") from None
 
+    def frames(self, rows: int) -> Iterator:
+        """The file as pandas DataFrames of up to ``rows`` rows; the file closes when the iteration
+        ends or the generator is closed."""
+        with self.file() as f:
+            for batch in f.iter_batches(batch_size=rows):
+                yield batch.to_pandas()
+
     def header(self) -> list[str]:
-        return list(self._file.schema_arrow.names)
+        return list(self._schema.names)
 
     def arrow_types(self) -> dict[str, str]:
         """Postgres types for the parquet's own column types (used for columns nobody else knows)."""
         out = {}
-        for f in self._file.schema_arrow:
+        for f in self._schema:
             t = str(f.type)
             if t.startswith("timestamp"):
                 out[f.name] = "TIMESTAMPTZ" if getattr(f.type, "tz", None) else "TIMESTAMP"
