@@ -79,7 +79,7 @@ class PostgresServer:
         try:
             self._container().stop(timeout=timeout)
         except docker.errors.DockerException as exc:
-            raise from_docker_error(exc, f"stop container {self.name}") from None
+            raise from_docker_error(exc, f"stop container {self.name}") from exc
 
     def remove(self, volumes: bool = True) -> None:
         """Similar to ``docker rm -f -v NAME``: the container and (by default) its anonymous volume."""
@@ -157,7 +157,7 @@ def wait_ready(server: PostgresServer, container, timeout: float = 60) -> None:
                 raise PostgresError(
                     f"Postgres in {server.name} refused the password for {server.user} "
                     "(the data directory was initialised with another one)."
-                ) from None
+                ) from exc
         container.reload()
         if container.status in ("exited", "dead") or time.monotonic() > deadline:
             why = "exited" if container.status in ("exited", "dead") else f"did not accept connections within {timeout:g} s"
@@ -223,7 +223,7 @@ def start_postgres(
             try:
                 container.start()
             except docker.errors.APIError as exc:
-                raise from_docker_error(exc, f"start container {name}") from None
+                raise from_docker_error(exc, f"start container {name}") from exc
         wait_ready(server, container, timeout)
         return server
 
@@ -240,7 +240,7 @@ def start_postgres(
             try:
                 client.volumes.create(volume, labels=default_labels())
             except docker.errors.APIError as exc:
-                raise from_docker_error(exc, f"create volume {volume}") from None
+                raise from_docker_error(exc, f"create volume {volume}") from exc
     try:
         container = client.containers.run(
             image,
@@ -260,7 +260,7 @@ def start_postgres(
                 client.api.remove_container(name, force=True, v=True)
             except docker.errors.NotFound:
                 pass
-            raise _port_taken_error(client, port) from None
-        raise from_docker_error(exc, f"start Postgres container {name}") from None
+            raise _port_taken_error(client, port) from exc
+        raise from_docker_error(exc, f"start Postgres container {name}") from exc
     wait_ready(server, container, timeout)
     return server

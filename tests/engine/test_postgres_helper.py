@@ -94,16 +94,21 @@ def test_named_volume_keeps_data_across_recreate_and_other_volume_is_refused(cli
 
 
 def test_bad_arguments_and_a_gone_container_are_one_sentence(client, images, cleanup):
-    from dockermagic.errors import DockerMagicError
+    import docker.errors
+
+    from dockermagic.errors import DockerMagicError, NotFound
     from dockermagic.postgres import PostgresServer
 
     with pytest.raises(PostgresError, match="port must be a host port number"):
         start_postgres(cleanup.name("pgport"), port="5433", client=client)
-    with pytest.raises(DockerMagicError, match="could not create volume bad vol!"):
+    with pytest.raises(DockerMagicError, match="could not create volume bad vol!") as bad_volume:
         start_postgres(cleanup.name("pgvol"), volume="bad vol!", port=59998, client=client)
     gone = PostgresServer(cleanup.name("pggone"), "root", "pw", "db", 59998, "postgres:13", client=client)
-    with pytest.raises(DockerMagicError, match="could not stop container"):
+    with pytest.raises(NotFound, match="could not stop container") as stopped:
         gone.stop()
+    # plain-API users keep the engine's own error as the cause (only the magic hides the traceback)
+    assert isinstance(bad_volume.value.__cause__, docker.errors.APIError)
+    assert isinstance(stopped.value.__cause__, docker.errors.NotFound)
 
 
 def test_host_directory_volume_holds_the_data_files(client, images, cleanup, port_5433, tmp_path):
