@@ -270,30 +270,66 @@ def run(image: str, command: list[str] | None = None, *, client, detach: bool = 
     if mounts:
         extra["mounts"] = mounts
     try:
-        container = client.containers.run(
-            image, command or None, detach=True, name=name, environment=environment,
+        container = client.containers.create(
+            image, command or None, name=name, environment=environment,
             ports=ports, volumes=binds,
             network=network, labels=labels, auto_remove=rm, working_dir=workdir, user=user,
             hostname=hostname, **extra)
+        if detach:
+            container.start()
+            return container
+        # Attached, as the CLI does it: attach and wait before start, so a container that exits
+        # (and with --rm is removed) at once still gives its output and its exit code.
+        output = client.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=True)
+        exit_code = ExitCode(client, container.id, "removed" if rm else "next-exit")
+        try:
+            container.start()
+        except BaseException:
+            output.close()
+            exit_code.close()
+            raise
     except Exception as exc:
         raise from_docker_error(exc, f"run {image}") from exc
-    if not detach:
-        try:
-            _follow_attached(container, rm=rm, say=say)
-        except KeyboardInterrupt as exc:
-            # Ctrl-C / the stop button ends our following only, as `docker run` with --sig-proxy=false.
-            raise _detached(container) from exc
+    try:
+        _follow_attached(container, output, exit_code, say=say)
+    except KeyboardInterrupt as exc:
+        # Ctrl-C / the stop button ends our following only, as `docker run` with --sig-proxy=false.
+        raise _detached(container) from exc
+    finally:
+        exit_code.close()
     return container
 
 
-def _follow_attached(container, *, rm: bool, say: Callable[[str], None]) -> None:
-    follow_lines(container.logs(stream=True, follow=True), say)
-    # The log stream can end a moment before the engine records the exit; like the
-    # CLI, return only once the container has really stopped (with --rm: is removed).
-    try:
-        code = container.wait(condition="removed" if rm else "not-running").get("StatusCode", 0)
-    except docker.errors.NotFound:  # --rm: already removed
-        code = 0
+class ExitCode:
+    """``docker wait --condition`` registered now, its answer read once the output has ended.
+
+    dockerd sends a wait request's headers only once the wait is in place, so after the
+    constructor returns, an exit right after start (and with --rm the removal) cannot be missed.
+    """
+
+    def __init__(self, client, cid: str, condition: str):
+        api = client.api
+        # docker-py's wait() blocks for the whole answer; the headers alone are what we need now.
+        self._response = api._post(api._url("/containers/{0}/wait", cid), params={"condition": condition},
+                                   stream=True, timeout=None)
+        api._raise_for_status(self._response)
+
+    def get(self) -> int | None:
+        """The exit code (None when the engine gave none): waits until the condition holds."""
+        try:
+            return self._response.json().get("StatusCode", 0)
+        except ValueError:
+            return None
+
+    def close(self) -> None:
+        self._response.close()
+
+
+def _follow_attached(container, output, exit_code: ExitCode, *, say: Callable[[str], None]) -> None:
+    follow_lines(output, say)
+    # The output can end a moment before the engine records the exit; like the CLI, return
+    # only once the container has really stopped (with --rm: is removed).
+    code = exit_code.get()
     try:
         container.reload()
     except docker.errors.NotFound:

@@ -11,12 +11,19 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import signal
 import uuid
 
 import docker
 import pytest
 
 from dockermagic.cleanup import force_remove_container as _remove_container
+
+# A runner started in the background (`cmd &` in a script, some CI runners) inherits SIGINT as
+# ignored, and Python leaves it so: the Ctrl-C tests send SIGINT to this process and would then
+# wait forever for an interrupt that never comes.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 TEST_LABEL = "org.dockermagic.test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

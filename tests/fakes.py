@@ -62,6 +62,14 @@ class _Stream(list):
         self.closed = True
 
 
+class _WaitAnswer:
+    def json(self):
+        return {"StatusCode": 0}
+
+    def close(self):
+        pass
+
+
 class FakeContainer:
     def __init__(self, name: str, env: list[str] | None = None):
         self.name = name
@@ -139,7 +147,10 @@ class _Containers:
         _known("container", str(name))
         return FakeContainer(str(name))
 
-    def run(self, image, command=None, *, ports=None, restart_policy=None, environment=None, **kw):
+    def run(self, image, command=None, **kw):
+        return self.create(image, command, **kw)
+
+    def create(self, image, command=None, *, ports=None, restart_policy=None, environment=None, **kw):
         for key, binding in (ports or {}).items():
             number, _, proto = key.partition("/")
             _check(number.isascii() and number.isdigit() and 1 <= int(number) <= 65535
@@ -203,6 +214,19 @@ class _API:
 
     def create_endpoint_config(self, **kw):
         return kw
+
+    # an attached run: attach, then a wait registered before start (running.ExitCode)
+    def attach(self, cid, **kw):
+        return _Stream([b"attached ", b"output\n"])
+
+    def _url(self, path, *args):
+        return path.format(*args)
+
+    def _post(self, url, params=None, stream=False, timeout=None):
+        return _WaitAnswer()
+
+    def _raise_for_status(self, response):
+        pass
 
     def exec_create(self, cid, cmd, **kw):
         return {"Id": "e1"}
