@@ -20,7 +20,7 @@ from . import buildkit, imagekit, secrets
 from .build_state import (BuildResult, BuildState, LineJoiner, PlainProgress, Progress, SilentProgress,  # noqa: F401
                           _failure, _progress_for, set_default_progress)
 from .client import notebook_label
-from .errors import CommandError, engine_errors
+from .errors import CommandError, Interrupted, engine_errors
 
 Say = Callable[[str], None]
 LARGE_CONTEXT = 100 * 1024 * 1024
@@ -164,6 +164,9 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
                 image_id = _run_legacy(path, rel_df, options, state, progress, client)
             attrs = client.api.inspect_image(image_id)
         ok = True
+    except KeyboardInterrupt as exc:  # both builders cancel the running step before this arrives
+        raise Interrupted("Interrupted: the build was cancelled; the builder stopped it and nothing is left "
+                          "running.") from exc
     finally:
         if not ok:  # also on Ctrl-C: a notebook view must stop updating
             progress.finish(state, False, f"Build failed at step {state.step}/{state.steps} after {state.elapsed:.1f} s.")

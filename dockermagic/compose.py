@@ -24,7 +24,7 @@ from typing import Callable
 import yaml
 
 from . import compose_labels, compose_project, containers, imagekit, secrets
-from .errors import ComposeError
+from .errors import ComposeError, Interrupted
 from .tables import Table
 
 Say = Callable[[str], None]
@@ -161,7 +161,7 @@ def run_compose(call: ComposeCall, *, cwd: str | None = None, say: Say = print) 
     """Run Compose, streaming its output. Similar to ``docker compose -f FILE -p PROJECT SUB ARGS``.
 
     Returns: the output lines (redacted). Raises: ComposeError with Compose's own last line on a
-    non-zero exit; that line is not also streamed.
+    non-zero exit (that line is not also streamed); Interrupted on Ctrl-C, after stopping Compose.
     """
     argv = call.argv(compose_tool())
     lines: list[str] = []
@@ -193,10 +193,12 @@ def run_compose(call: ComposeCall, *, cwd: str | None = None, say: Say = print) 
             # `config` prints the environment, and a failing service may echo it.
             held = secrets.redact(item.rstrip("\n"))
             lines.append(held)
-    except KeyboardInterrupt:  # `logs -f` and an attached `up` run until interrupted
+    except KeyboardInterrupt as exc:  # `logs -f` and an attached `up` run until interrupted
         proc.terminate()
         proc.wait()
-        return lines
+        # Raised, not returned: in a %%docker cell the lines after this one must not run.
+        raise Interrupted(f"Interrupted: Compose {call.subcommand} stopped; what it started may still run "
+                          "(%compose ps shows it, %compose down stops it).", partial=lines) from exc
     finally:
         rc = proc.wait()
         pump.join(5)

@@ -135,7 +135,7 @@ def test_ctrl_c_cancels_the_buildkit_step_in_one_line(ip, client, cleanup, tmp_p
     timer.start()
     start = time.monotonic()
     try:
-        with pytest.raises(UsageError, match="^Build interrupted: the builder stopped it, nothing is left running.$"):
+        with pytest.raises(UsageError, match="^Interrupted: the build was cancelled; the builder stopped it and nothing is left running.$"):
             ip.run_cell_magic("dockerfile", f"--no-cache --context {tmp_path}",
                               f"FROM debian:bookworm\nRUN echo {marker} && sleep 60\n")
     finally:

@@ -11,6 +11,8 @@ import psycopg2
 import pytest
 from IPython.core.error import UsageError
 
+from dockermagic.errors import Interrupted
+
 APPS = os.path.join(os.path.dirname(__file__), "..", "..", "notebooks", "apps")
 LABEL = "com.docker.compose.project"
 
@@ -195,9 +197,12 @@ def test_wait_build_and_interrupted_logs_follow(ip, client, cleanup, tmp_path, i
         timer.start()
         start = time.monotonic()
         try:
-            lines = compose.compose_command(["-p", project, "logs", "-f"], cwd=str(tmp_path))
+            # Raised, not returned, so a %%docker cell stops at this line; the lines followed come along.
+            with pytest.raises(Interrupted, match="^Interrupted: Compose logs stopped; .*%compose down stops it") as info:
+                compose.compose_command(["-p", project, "logs", "-f"], cwd=str(tmp_path))
         finally:
             timer.cancel()  # never let the signal reach whatever runs next
+        lines = info.value.partial
         assert 1.0 < time.monotonic() - start < 10 and sum("tick" in l for l in lines) >= 3
         ip.run_line_magic("compose", "down -v")
         assert not client.containers.list(all=True, filters=flt)
