@@ -19,12 +19,6 @@ import pytest
 
 from dockermagic.cleanup import force_remove_container as _remove_container
 
-# A runner started in the background (`cmd &` in a script, some CI runners) inherits SIGINT as
-# ignored, and Python leaves it so: the Ctrl-C tests send SIGINT to this process and would then
-# wait forever for an interrupt that never comes.
-if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-
 TEST_LABEL = "org.dockermagic.test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Label values start with this run's id, so the end-of-run sweep finds this run's leftovers
@@ -214,3 +208,13 @@ def pytest_sessionfinish(session, exitstatus):
             "LEAK: the tests left these on the engine: " + ", ".join(left), red=True
         )
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _python_ctrl_c():
+    """Every test starts with Python's own Ctrl-C handler. A runner started in the background (`cmd &`
+    in a script, some CI runners) inherits SIGINT as ignored, and a test that ran a kernel or a server
+    can leave another handler behind; the Ctrl-C tests (SIGINT, interrupt_main) would then wait
+    forever for an interrupt that never comes."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
