@@ -1,7 +1,7 @@
 """``%%dockerfile`` with BuildKit vs ``docker compose build`` of the same context, cold and cached.
 
 Both go through BuildKit in the engine: the magic through its BuildKit client (see
-dockermagic/buildkit.py), Compose through its own. Cold = ``--no-cache`` (the build cache is not
+dockermagic/engine/buildkit.py), Compose through its own. Cold = ``--no-cache`` (the build cache is not
 used; the base image is on the engine for both); cached = nothing changed since the last build.
 The magic runs in a real IPython shell with the extension loaded, its output captured. Best of 5
 each, the order rotating so nobody always goes first; prints the ratios (target <= 1.05). The
@@ -17,9 +17,9 @@ from build_common import make_context, remove_tags, time_rotating
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
-from dockermagic.buildkit import find_client
+from dockermagic.engine.buildkit import find_client
 from dockermagic.client import get_client
-from dockermagic.compose import compose_tool
+from dockermagic.engine.compose import compose_tool
 
 DOCKERFILE = ("FROM debian:bookworm\nARG TARGETARCH\nCOPY data /data\n"
               "RUN --mount=type=cache,target=/var/cache/bench ls -l /data > /listing && sha256sum /data/* > /sums\n")

@@ -15,7 +15,7 @@ from build_common import make_context, remove_tags, time_rotating
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
-from dockermagic.build import build_image
+from dockermagic.engine.build import build_image
 from dockermagic.client import get_client
 
 DOCKERFILE = "FROM debian:bookworm\nCOPY data /data\nRUN ls -l /data > /listing && sha256sum /data/* > /sums\n"

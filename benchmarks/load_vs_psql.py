@@ -36,9 +36,9 @@ import time
 import warnings
 from pathlib import Path
 
-from dockermagic import loader
+from dockermagic.ingest import loader
 from dockermagic.client import connect
-from dockermagic.postgres import start_postgres
+from dockermagic.ingest.postgres import start_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 TENTH = 136_977  # a tenth of the month
@@ -76,8 +76,8 @@ def psql_copy(server, path: Path, table: str) -> float:
 
 CHILD = r"""
 import json, os, resource, sys, time, inspect
-from dockermagic import loader
-from dockermagic.postgres import PostgresServer
+from dockermagic.ingest import loader
+from dockermagic.ingest.postgres import PostgresServer
 srv = PostgresServer(name="bench", user=os.environ["B_USER"], password=os.environ["B_PASSWORD"],
                      db=os.environ["B_DB"], port=int(os.environ["B_PORT"]), image="postgres:13")
 kwargs = {"conn_or_server": srv}

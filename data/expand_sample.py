@@ -33,7 +33,7 @@ import gzip
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from dockermagic import nyctlc
+from dockermagic.ingest import nyctlc
 
 HERE = Path(__file__).resolve().parent
 MONTH_ROWS = 1_369_765  # rows in the real yellow_tripdata_2021-01.csv

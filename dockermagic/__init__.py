@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .client import connect, get_client
 from .errors import CommandError, DockerMagicError, EngineUnavailable, ImageKitError
-from .imagekit import ensure_image, ensure_images, standin_notice
+from .engine.imagekit import ensure_image, ensure_images, standin_notice
 
 __all__ = [
     "CommandError",

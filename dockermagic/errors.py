@@ -34,7 +34,7 @@ class DockerMagicError(Exception):
     """Base class: ``str(error)`` is a complete sentence for the user, with secrets masked."""
 
     def __init__(self, *args):
-        from .secrets import redact  # errors are displays too: no secret in any message
+        from .redaction import redact  # errors are displays too: no secret in any message
 
         super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
@@ -48,7 +48,7 @@ class EngineError(DockerMagicError):
 
     def __init__(self, message: str, *, status_code: int | None = None, explanation: str = ""):
         super().__init__(message)
-        from .secrets import redact
+        from .redaction import redact
 
         self.status_code = status_code
         self.explanation = redact(explanation)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from .secrets import redact
+from .redaction import redact
 
 
 def text_grid(head: list[str], rows: list[list]) -> str:

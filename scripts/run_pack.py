@@ -21,7 +21,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from dockermagic.cleanup import Removal, remove_labelled
+from dockermagic.engine.cleanup import Removal, remove_labelled
 from dockermagic.client import NOTEBOOK_LABEL, connect
 from dockermagic.errors import EngineUnavailable
 

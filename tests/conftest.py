@@ -17,7 +17,7 @@ import uuid
 import docker
 import pytest
 
-from dockermagic.cleanup import force_remove_container as _remove_container
+from dockermagic.engine.cleanup import force_remove_container as _remove_container
 
 TEST_LABEL = "org.dockermagic.test"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -163,7 +163,7 @@ def port_5433(cleanup):
 @pytest.fixture(scope="session")
 def images(client):
     """The stand-in (or real) images the tests use; built once if missing."""
-    from dockermagic.imagekit import DEFAULT_IMAGES, ensure_images
+    from dockermagic.engine.imagekit import DEFAULT_IMAGES, ensure_images
 
     return ensure_images(DEFAULT_IMAGES, client=client, say=lambda line: None)
 
@@ -171,9 +171,7 @@ def images(client):
 @pytest.fixture
 def ip():
     """A real IPython shell with dockermagic loaded."""
-    from IPython.testing.globalipapp import start_ipython
-
-    from IPython.testing.globalipapp import get_ipython
+    from IPython.testing.globalipapp import start_ipython, get_ipython
 
     # start_ipython() returns None once the global test shell exists (second test on).
     shell = start_ipython() or get_ipython()

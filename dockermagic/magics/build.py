@@ -16,7 +16,7 @@ from IPython.core.magic import Magics, cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import Pretty, display
 
-from .. import build
+from ..engine import build
 from .. import client as dm_client
 from ..errors import DockerMagicError
 

@@ -9,7 +9,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
 from .. import client as dm_client
-from .. import compose, compose_project
+from ..engine import compose, compose_project
 from ..errors import DockerMagicError
 
 

@@ -1,4 +1,4 @@
-"""``%docker`` / ``%%docker``: the docker CLI's syntax, carried out by ``dockermagic.dispatch``.
+"""``%docker`` / ``%%docker``: the docker CLI's syntax, carried out by ``dockermagic.cli.routes``.
 
 IPython's own ``{var}``/``$var`` expansion is switched off (``@no_var_expand``): it would turn
 the Go template ``{{.Names}}`` into ``{.Names}`` and expand inside single quotes.
@@ -13,7 +13,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.display import display
 
-from .. import dispatch
+from ..cli import routes
 from ..errors import DockerMagicError
 
 
@@ -22,20 +22,20 @@ class DockerMagics(Magics):
     @no_var_expand
     @line_cell_magic
     def docker(self, line, cell=None):
-        """Replaced below by ``dispatch.usage()``, so ``%docker?`` lists the subcommands."""
+        """Replaced below by ``routes.usage()``, so ``%docker?`` lists the subcommands."""
         ns = self.shell.user_ns
         try:
             if cell is None:
-                return dispatch.run_command(line, namespace=ns)
+                return routes.run_command(line, namespace=ns)
             if line.strip():
                 raise UsageError(f"%%docker takes no arguments on its first line, got {line.strip()!r}; "
                                  "put the commands in the cell.")
             # Every command's result shows, not only the last one's (which is also returned).
-            return dispatch.run_cell(cell, namespace=ns, show=display)
+            return routes.run_cell(cell, namespace=ns, show=display)
         except DockerMagicError as exc:  # Interrupted too: Ctrl-C is one line, not a traceback
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:  # dispatch names every cut command; this is Ctrl-C while reading the text
             raise UsageError("Interrupted before any docker command ran; nothing is left running.") from None
 
 
-DockerMagics.docker.__doc__ = dispatch.usage()
+DockerMagics.docker.__doc__ = routes.usage()

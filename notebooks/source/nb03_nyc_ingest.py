@@ -39,9 +39,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from dockermagic import get_client, nyctlc
-from dockermagic.loader import load_file, load_with_pandas, load_zones
-from dockermagic.postgres import start_postgres
+from dockermagic import get_client
+
+from dockermagic.ingest import nyctlc
+from dockermagic.ingest.loader import load_file, load_with_pandas, load_zones
+from dockermagic.ingest.postgres import start_postgres
 
 engine_api = get_client()
 for c in engine_api.containers.list(all=True, filters={"name": "nb03-"}):
@@ -132,7 +134,7 @@ print(f"pandas to_sql: {pandas_rows:,} rows in {pandas_seconds:.2f} s")
 Three things to notice. Each `to_sql` call commits on its own: stop the loop in the middle and the table
 keeps half the file, and running it again duplicates rows. pandas decides the column types (numbers that
 are sometimes missing become floating point). And every row travels as part of an `INSERT` statement
-that Postgres must parse. (`load_with_pandas(path, table, engine, chunksize=...)` in `dockermagic.loader`
+that Postgres must parse. (`load_with_pandas(path, table, engine, chunksize=...)` in `dockermagic.ingest.loader`
 is this same loop, kept for comparisons.)
 
 ## The COPY loader

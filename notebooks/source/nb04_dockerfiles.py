@@ -240,7 +240,7 @@ this notebook can go on, the cell calls `build_from_text`, the plain Python func
     code("""
 import tempfile
 
-from dockermagic.build import build_from_text
+from dockermagic.engine.build import build_from_text
 from dockermagic.errors import BuildFailed
 
 with tempfile.TemporaryDirectory() as context:

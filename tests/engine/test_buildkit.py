@@ -10,8 +10,8 @@ import time
 import pytest
 from IPython.core.error import UsageError
 
-from dockermagic.build import build_image
-from dockermagic.compose import compose_tool
+from dockermagic.engine.build import build_image
+from dockermagic.engine.compose import compose_tool
 
 # Cache mount, $BUILDPLATFORM, TARGETARCH and a stage to stop at: none of it works with the legacy builder.
 BUILDKIT_ONLY = """FROM --platform=$BUILDPLATFORM debian:bookworm AS tools
@@ -150,7 +150,7 @@ def test_ctrl_c_cancels_the_buildkit_step_in_one_line(ip, client, cleanup, tmp_p
 
 def test_compose_plugin_as_the_buildkit_client(client, cleanup, tmp_path, images, monkeypatch):
     """Where no docker CLI can do BuildKit, Compose's own client builds a one-service project."""
-    from dockermagic import buildkit
+    from dockermagic.engine import buildkit
 
     monkeypatch.setattr(buildkit, "find_client", compose_tool)
     tag, extra = cleanup.image(cleanup.name("dmbkc") + ":one"), cleanup.image(cleanup.name("dmbkc") + ":two")

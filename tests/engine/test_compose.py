@@ -151,7 +151,7 @@ def test_frontend_backend_db_up_and_down(ip, client, cleanup, tmp_path, images, 
 
 def test_debian_compose_v1_fallback(ip, client, cleanup, tmp_path, monkeypatch, images):
     """Where the v2 plugin is missing, Debian's docker-compose 1.29 runs the same forms."""
-    from dockermagic import compose
+    from dockermagic.engine import compose
 
     v1 = shutil.which("docker-compose")
     assert v1, "scripts/setup.sh installs Debian's docker-compose"
@@ -177,7 +177,7 @@ def test_wait_build_and_interrupted_logs_follow(ip, client, cleanup, tmp_path, i
     import signal
     import threading
 
-    from dockermagic import compose
+    from dockermagic.engine import compose
 
     if compose.compose_tool()[-1] != "compose":
         pytest.fail("scripts/compose-up.sh installs the Compose v2 plugin; it is missing")

@@ -98,7 +98,7 @@ def test_run_it_streams_output_attached(ip, client, cleanup, images, capsys):
 
 
 def test_interrupt_detaches_and_leaves_container_running(client, cleanup, images):
-    from dockermagic.running import run
+    from dockermagic.engine.running import run
 
     name = cleanup.name("dm-int")
     said = []
@@ -159,7 +159,7 @@ def test_logs_tail_timestamps_and_follow(ip, client, cleanup, images, capsys):
 
 
 def test_logs_follow_streams_until_interrupt(client, cleanup, images):
-    from dockermagic.lifecycle import logs
+    from dockermagic.engine.lifecycle import logs
 
     c = client.containers.run("debian:bookworm", ["sh", "-c", "echo first; sleep 1; echo second; sleep 60"],
                               detach=True, labels=cleanup.labels)
@@ -284,7 +284,7 @@ def test_images_version_info(ip, client, images):
 
 
 def test_exec_interrupt_stops_following(client, cleanup, images):
-    from dockermagic.lifecycle import exec_
+    from dockermagic.engine.lifecycle import exec_
 
     c = client.containers.run("debian:bookworm", ["sleep", "60"], detach=True, labels=cleanup.labels)
     cleanup.container(c)

@@ -48,8 +48,8 @@ run -d --name {{cname}} --network {net} -p 127.0.0.1::8080 debian:bookworm sh -c
 
 
 def test_dispatch_runs_without_the_magic(client, cleanup, images, tmp_path):
-    from dockermagic.containers import ContainerList
-    from dockermagic.dispatch import run_cell, run_command
+    from dockermagic.engine.containers import ContainerList
+    from dockermagic.cli.routes import run_cell, run_command
 
     name = cleanup.name("dm-plain")
     said = []

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from IPython.core.error import UsageError
 
-from dockermagic.build import MARKER, build_command, build_image
+from dockermagic.engine.build import MARKER, build_command, build_image
 from dockermagic.magics.build import CompactProgress
 
 APPS = os.path.join(os.path.dirname(__file__), "..", "..", "notebooks", "apps")

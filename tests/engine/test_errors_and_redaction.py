@@ -14,9 +14,13 @@ import docker.errors
 import pytest
 from IPython.core.error import UsageError
 
-from dockermagic import errors, imagekit, lifecycle, pulling, secrets
-from dockermagic.dispatch import run_command
-from dockermagic.secrets import MASK
+from dockermagic import errors
+
+from dockermagic.engine import imagekit, lifecycle, pulling
+
+from dockermagic import redaction
+from dockermagic.cli.routes import run_command
+from dockermagic.redaction import MASK
 
 
 def _secret(prefix: str) -> str:
@@ -166,11 +170,11 @@ def test_a_containers_env_is_learned_from_inspect(client, cleanup, images):
     end = time.monotonic() + 10
     while not c.logs() and time.monotonic() < end:
         time.sleep(0.2)
-    secrets.forget_all()
+    redaction.forget_all()
     try:
         assert run_command(["logs", name], client=client)[0] == value  # not known yet, and no pattern
         raw = run_command(["inspect", name], client=client)
         assert value not in repr(raw) and value in str(c.attrs)  # Cmd, Args, Healthcheck, Env all masked
         assert run_command(["logs", name], client=client)[0] == MASK  # learned from Config.Env
     finally:
-        secrets.forget_all()
+        redaction.forget_all()

@@ -6,7 +6,7 @@ import time
 import docker
 import pytest
 
-from dockermagic.events import RESYNC, EventWatcher
+from dockermagic.engine.events import RESYNC, EventWatcher
 from dockermagic.widgets import ContainersView
 
 

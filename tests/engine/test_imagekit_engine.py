@@ -8,7 +8,7 @@ import time
 import docker
 import pytest
 
-from dockermagic import imagekit
+from dockermagic.engine import imagekit
 from dockermagic.errors import ImageKitError
 
 

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from dockermagic import dispatch
+from dockermagic.cli import routes
 from dockermagic.errors import Interrupted
 
 LOOP = "sh -c 'while true; do echo tick; sleep 0.2; done'"
@@ -73,7 +73,7 @@ def _interrupt_cell(client, cell: str, *, how: str = "sigint", ready=lambda said
     said: list[str] = []
     timer = Timer(how, ready=lambda: ready(said), after=after)
     with pytest.raises(Interrupted) as info:
-        dispatch.run_cell(cell, client=client, out=said.append)
+        routes.run_cell(cell, client=client, out=said.append)
     elapsed = timer.elapsed()
     assert elapsed < 1.0, f"Ctrl-C answered after {elapsed:.2f} s"
     text = str(info.value)
@@ -226,7 +226,7 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 
 @pytest.fixture
 def slow_registry(client, monkeypatch):
-    from dockermagic import imagekit
+    from dockermagic.engine import imagekit
 
     monkeypatch.delenv("DOCKERMAGIC_NO_PULL", raising=False)  # only this loopback registry is asked
     monkeypatch.setattr(imagekit, "_registry_unreachable", False)

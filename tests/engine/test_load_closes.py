@@ -9,11 +9,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dockermagic import nyctlc
+from dockermagic.ingest import nyctlc
 from dockermagic.errors import LoadError
-from dockermagic.loader import load_file, load_with_pandas
-from dockermagic.loadsources import open_source
-from dockermagic.postgres import start_postgres
+from dockermagic.ingest.loader import load_file, load_with_pandas
+from dockermagic.ingest.sources import open_source
+from dockermagic.ingest.postgres import start_postgres
 
 GREEN = nyctlc.sample("green")  # parquet, 56,551 rows
 YELLOW = nyctlc.sample("yellow")

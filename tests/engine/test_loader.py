@@ -11,10 +11,10 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from dockermagic import copyjob, nyctlc
+from dockermagic.ingest import copyjob, nyctlc
 from dockermagic.errors import LoadError
-from dockermagic.loader import load_csv, load_file, load_with_pandas, load_zones
-from dockermagic.postgres import start_postgres
+from dockermagic.ingest.loader import load_csv, load_file, load_with_pandas, load_zones
+from dockermagic.ingest.postgres import start_postgres
 
 
 YELLOW = nyctlc.sample("yellow")  # the samples that ship with the package: 22,792 / 56,551 / 265 rows

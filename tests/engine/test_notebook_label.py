@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from dockermagic import compose
-from dockermagic.cleanup import remove_labelled
+from dockermagic.engine import compose
+from dockermagic.engine.cleanup import remove_labelled
 from dockermagic.client import NOTEBOOK_LABEL, default_labels
 
 COMPOSE_YML = """services:

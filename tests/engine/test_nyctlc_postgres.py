@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dockermagic import nyctlc
-from dockermagic.postgres import start_postgres
+from dockermagic.ingest import nyctlc
+from dockermagic.ingest.postgres import start_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 

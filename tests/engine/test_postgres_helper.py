@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from dockermagic.errors import PostgresError
-from dockermagic.postgres import start_postgres
-from dockermagic.secrets import MASK
+from dockermagic.ingest.postgres import start_postgres
+from dockermagic.redaction import MASK
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_bad_arguments_and_a_gone_container_are_one_sentence(client, images, cle
     import docker.errors
 
     from dockermagic.errors import DockerMagicError, NotFound
-    from dockermagic.postgres import PostgresServer
+    from dockermagic.ingest.postgres import PostgresServer
 
     with pytest.raises(PostgresError, match="port must be a host port number"):
         start_postgres(cleanup.name("pgport"), port="5433", client=client)

@@ -7,7 +7,7 @@ import time
 import psycopg2
 import pytest
 
-from dockermagic.imagekit import STANDIN_LABEL, standin_description
+from dockermagic.engine.imagekit import STANDIN_LABEL, standin_description
 
 
 def connect_when_ready(port: int, user: str, password: str, dbname: str, timeout: float = 30):

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from dockermagic.errors import LoadError
-from dockermagic.loader import load_csv, load_file
-from dockermagic.postgres import start_postgres
+from dockermagic.ingest.loader import load_csv, load_file
+from dockermagic.ingest.postgres import start_postgres
 
 HEADER = ("VendorID,tpep_pickup_datetime,tpep_dropoff_datetime,passenger_count,trip_distance,PULocationID,"
           "DOLocationID,fare_amount,total_amount")

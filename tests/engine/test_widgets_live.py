@@ -8,7 +8,7 @@ import uuid
 import docker
 import pytest
 
-from dockermagic.secrets import MASK
+from dockermagic.redaction import MASK
 from dockermagic.widgets import ContainersView, Dashboard, NetworksView
 
 
@@ -328,15 +328,15 @@ def test_logs_button_masks_a_password_given_by_e_where_it_shows_bare(client, cle
     """By value: the logs print the -e value alone on a line and inside a sentence, with no NAME= for a
     pattern to catch. The view learns it from the container's Config.Env, also for a container its
     filters leave out, and also when dockermagic has forgotten the -e it saw."""
-    from dockermagic import secrets
-    from dockermagic.dispatch import run_command
+    from dockermagic import redaction
+    from dockermagic.cli.routes import run_command
 
     secret, name = f"pw-{uuid.uuid4().hex[:12]}", cleanup.name("wsec")
     script = 'echo "$POSTGRES_PASSWORD"; echo "the password is $POSTGRES_PASSWORD."; echo ready; exec sleep infinity'
     run_command(["run", "-d", "--name", name, "-e", f"POSTGRES_PASSWORD={secret}", "debian:bookworm",
                  "sh", "-c", script], client=client, out=lambda line: None)
     assert _wait(lambda: b"ready" in client.containers.get(name).logs())
-    secrets.forget_all()  # only the view's own reading of Config.Env can know the value now
+    redaction.forget_all()  # only the view's own reading of Config.Env can know the value now
     view = ContainersView(client=client, filters=[f"label=org.dockermagic.test={cleanup.label_value}"], tick=None)
     try:
         view.row(name).buttons_shown()["logs"].click()
@@ -345,7 +345,7 @@ def test_logs_button_masks_a_password_given_by_e_where_it_shows_bare(client, cle
         assert f"{MASK}\nthe password is {MASK}." in shown
     finally:
         view.close()
-    secrets.forget_all()
+    redaction.forget_all()
     other = ContainersView(client=client, filters=["label=org.dockermagic.test=none-of-these"], tick=None)
     try:
         assert other.row(name) is None

@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from dockermagic.build import (BuildResult, BuildState, context_notice, context_size, from_images,
+from dockermagic.engine.build import (BuildResult, BuildState, context_notice, context_size, from_images,
                                parse_build_args, _failure)
 from dockermagic.errors import CommandError
 from dockermagic.magics.build import CompactProgress
@@ -153,7 +153,7 @@ def test_compact_progress_shows_the_failed_steps_output():
 
 
 def test_dockerfile_that_cannot_be_saved_is_one_sentence(tmp_path):
-    from dockermagic.build import build_from_text
+    from dockermagic.engine.build import build_from_text
 
     with pytest.raises(CommandError, match=r"Could not save the Dockerfile as .*/no/such/dir/Dockerfile.dev: No such file"):
         build_from_text("FROM scratch\n", client=None, context=str(tmp_path), file="no/such/dir/Dockerfile.dev")
@@ -171,7 +171,7 @@ def test_dockerfile_magic_build_arg_from_the_environment(monkeypatch):
 
 
 def test_a_line_cut_into_several_messages_comes_out_whole():
-    from dockermagic.build import LineJoiner
+    from dockermagic.engine.build import LineJoiner
 
     j = LineJoiner()
     out = []
@@ -183,7 +183,7 @@ def test_a_line_cut_into_several_messages_comes_out_whole():
 
 def test_pull_option_reaches_the_build_arguments(ip, monkeypatch, tmp_path):
     """`%%dockerfile --pull` and `%docker build --pull` ask the engine to pull newer base images."""
-    from dockermagic import build
+    from dockermagic.engine import build
     from dockermagic import client as dm_client
 
     assert parse_build_args(["--pull", "-t", "x:1", "."])[1]["pull"] is True

@@ -2,10 +2,10 @@
 
 import pytest
 
-from dockermagic import build
-from dockermagic.build import MARKER, check_tags, parse_build_args, save_dockerfile
-from dockermagic.build_state import _failure
-from dockermagic.buildkit import BuildKitState, BuildOptions, frontend_problem
+from dockermagic.engine import build
+from dockermagic.engine.build import MARKER, check_tags, parse_build_args, save_dockerfile
+from dockermagic.engine.build_state import _failure
+from dockermagic.engine.buildkit import BuildKitState, BuildOptions, frontend_problem
 from dockermagic.errors import BuildFailed, CommandError
 
 # As the 20.10 CLI prints them (digest lines included), a multi-stage build whose last step fails.
@@ -112,7 +112,7 @@ def test_an_existing_dockerfile_is_replaced_only_when_ours_or_asked(tmp_path):
 
 def test_a_syntax_frontend_that_could_not_be_fetched_is_the_one_sentence(monkeypatch):
     """Pulls allowed, but the registry turned out unreachable: BuildKit fails before any step."""
-    from dockermagic.build_state import SilentProgress
+    from dockermagic.engine.build_state import SilentProgress
 
     monkeypatch.setattr(build.buildkit, "run_build", lambda *a, **kw: None)
     state = BuildKitState()
@@ -125,7 +125,7 @@ def test_a_syntax_frontend_that_could_not_be_fetched_is_the_one_sentence(monkeyp
 
 
 def test_the_one_service_project_for_compose_s_buildkit_client():
-    from dockermagic.buildkit import UNTAGGED, compose_project_file
+    from dockermagic.engine.buildkit import UNTAGGED, compose_project_file
 
     opts = BuildOptions(["a:1", "b:2"], {"PRICE": "$5"}, {"k": "v"}, "tools", True, False, "none", "linux/amd64")
     svc = compose_project_file("/ctx", "/ctx/Dockerfile", opts)["services"]["image"]

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from dockermagic.commandline import split_commands
+from dockermagic.cli.words import split_commands
 from dockermagic.errors import CommandError
 
 SEED = '''docker run -it \\

@@ -2,8 +2,8 @@
 
 import pytest
 
-from dockermagic import compose
-from dockermagic.compose import ComposeCall, check_yaml, parse_compose, project_name
+from dockermagic.engine import compose
+from dockermagic.engine.compose import ComposeCall, check_yaml, parse_compose, project_name
 from dockermagic.errors import ComposeError
 
 V2, V1 = ("/usr/bin/docker", "compose"), ("/usr/bin/docker-compose",)
@@ -72,7 +72,7 @@ def test_cell_options(tmp_path):
 def test_tool_is_the_v2_plugin_else_v1(monkeypatch):
     import subprocess
 
-    from dockermagic import compose
+    from dockermagic.engine import compose
 
     paths = {"docker": "/usr/local/bin/docker", "docker-compose": "/usr/bin/docker-compose"}
     monkeypatch.setattr(compose.shutil, "which", lambda name: paths.get(name))
@@ -104,7 +104,7 @@ def test_every_subcommand_and_global_option_passes_through():
 
 
 def test_the_saved_file_is_the_one_compose_reads(tmp_path):
-    from dockermagic.compose_project import compose_file_for
+    from dockermagic.engine.compose_project import compose_file_for
 
     assert compose_file_for(str(tmp_path)) == str(tmp_path / "compose.yaml")
     (tmp_path / "docker-compose.yml").write_text("services: {}\n")
@@ -115,7 +115,7 @@ def test_the_saved_file_is_the_one_compose_reads(tmp_path):
 
 
 def test_no_registry_means_pull_never(monkeypatch):
-    from dockermagic import compose_project, imagekit
+    from dockermagic.engine import compose_project, imagekit
 
     monkeypatch.setenv("DOCKERMAGIC_NO_PULL", "1")
     assert compose_project.without_pulls(parse_compose(["up", "-d"]), v2=True).args == ["--pull", "never", "-d"]
@@ -127,14 +127,14 @@ def test_no_registry_means_pull_never(monkeypatch):
 
 
 def test_compose_environment_secrets_are_learned():
-    from dockermagic import secrets
+    from dockermagic import redaction
 
     check_yaml("services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: s3cr3t-compose-pw\n  web:\n")
-    assert "s3cr3t-compose-pw" not in secrets.redact("connect with s3cr3t-compose-pw now")
+    assert "s3cr3t-compose-pw" not in redaction.redact("connect with s3cr3t-compose-pw now")
 
 
 def test_images_a_project_needs_come_from_the_image_kit(tmp_path, monkeypatch):
-    from dockermagic import compose_project, imagekit
+    from dockermagic.engine import compose_project, imagekit
     from dockermagic.errors import ImageKitError
 
     (tmp_path / "web").mkdir()

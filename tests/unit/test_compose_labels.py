@@ -1,7 +1,7 @@
 """The override file that puts dockermagic's labels on a Compose project (real Compose: tests/engine)."""
 
-from dockermagic import compose_labels
-from dockermagic.compose import ComposeCall, parse_compose
+from dockermagic.engine import compose_labels
+from dockermagic.engine.compose import ComposeCall, parse_compose
 
 BASE = """version: "3.8"
 services:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dockermagic.downloads import default_cache_dir, download
+from dockermagic.ingest.downloads import default_cache_dir, download
 from dockermagic.errors import DownloadError
 
 PAYLOAD = os.urandom(300_000) + b"end"
@@ -140,7 +140,7 @@ def test_url_without_a_file_name_and_default_cache(monkeypatch, tmp_path):
 
 
 def test_download_month_from_a_mirror_and_its_errors(server, tmp_path):
-    from dockermagic import nyctlc
+    from dockermagic.ingest import nyctlc
     from dockermagic.errors import DatasetError
 
     server.files["yellow_tripdata_2021-01.csv.gz"] = b"VendorID\n1\n"

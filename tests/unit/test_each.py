@@ -3,7 +3,7 @@
 import docker
 import pytest
 
-from dockermagic.each import for_each
+from dockermagic.engine.each import for_each
 from dockermagic.errors import CommandError, DockerMagicError
 
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from dockermagic.following import follow, follow_lines
+from dockermagic.engine.following import follow, follow_lines
 
 
 class BlockingStream:

@@ -1,7 +1,7 @@
 import pytest
 
 from dockermagic.errors import CommandError
-from dockermagic.formatting import render
+from dockermagic.cli.formatting import render
 
 OBJ = {"Names": "web", "ID": "abc", "State": {"Status": "running", "Running": True},
        "NetworkSettings": {"Networks": {"a": {"IPAddress": "10.0.0.2"}, "b": {"IPAddress": "10.1.0.3"}}}}
@@ -33,8 +33,8 @@ def test_a_bad_template_is_refused_even_with_nothing_to_format():
 
 
 def test_ps_and_network_ls_text_is_aligned_like_the_cli():
-    from dockermagic.containers import ContainerList
-    from dockermagic.networks import NetworkList
+    from dockermagic.engine.containers import ContainerList
+    from dockermagic.engine.networks import NetworkList
 
     rows = [{"id": "abc", "name": "a-long-name", "image": "x", "status": "Up", "ports": [], "networks": ["bridge"],
              "ips": ["172.17.0.2"]},

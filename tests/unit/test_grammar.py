@@ -4,7 +4,7 @@ import re
 import pytest
 
 from dockermagic.errors import CommandError
-from dockermagic.grammar import PS_FLAGS, RUN_FLAGS, parse, parse_filters
+from dockermagic.cli.grammar import PS_FLAGS, RUN_FLAGS, parse, parse_filters
 
 
 def run(*argv):
@@ -79,7 +79,7 @@ def test_every_run_flag_form(words, dest, value):
 
 
 def test_quoting_and_continuations_reach_the_flags():
-    from dockermagic.commandline import split_commands
+    from dockermagic.cli.words import split_commands
 
     [argv] = split_commands('docker run \\\n  -e "A=two words" \\\n  --label=\'x=y z\' img', cwd="/")
     p = run(*argv[1:])
@@ -95,13 +95,13 @@ def test_quoting_and_continuations_reach_the_flags():
     ("127.0.0.1:8000-8010:80", {"80/tcp": ("127.0.0.1", "8000-8010")}),
 ])
 def test_publish_forms(spec, expected):
-    from dockermagic.running import publish_ports
+    from dockermagic.engine.running import publish_ports
 
     assert publish_ports([spec]) == expected
 
 
 def test_one_port_published_twice_keeps_both():
-    from dockermagic.running import publish_ports
+    from dockermagic.engine.running import publish_ports
 
     assert publish_ports(["127.0.0.1:8080:80", "127.0.0.1:8081:80"]) == {
         "80/tcp": [("127.0.0.1", 8080), ("127.0.0.1", 8081)]}
@@ -109,14 +109,14 @@ def test_one_port_published_twice_keeps_both():
 
 @pytest.mark.parametrize("bad", ["web", "1:2:3:4", "5433:", "a:b", "80/icmp", "9-8:80", "1-3:1-2"])
 def test_bad_publish_is_one_sentence(bad):
-    from dockermagic.running import publish_ports
+    from dockermagic.engine.running import publish_ports
 
     with pytest.raises(CommandError, match=f"port mapping '{re.escape(bad)}'"):
         publish_ports([bad])
 
 
 def test_volume_forms(tmp_path):
-    from dockermagic.running import anonymous_volumes, bind_volumes, volume_names
+    from dockermagic.engine.running import anonymous_volumes, bind_volumes, volume_names
 
     specs = ["./data:/d", "/abs:/a:ro", "~/h:/h", "named:/n", "/anon"]
     binds = bind_volumes(specs, cwd=str(tmp_path))
@@ -131,7 +131,7 @@ def test_volume_forms(tmp_path):
 
 
 def test_mount_forms(tmp_path):
-    from dockermagic.running import parse_mount, volume_names
+    from dockermagic.engine.running import parse_mount, volume_names
 
     bind = parse_mount("type=bind,source=./src,target=/app,readonly", cwd=str(tmp_path))
     assert bind["Source"] == str(tmp_path / "src") and bind["ReadOnly"] is True and bind["Type"] == "bind"
@@ -145,7 +145,7 @@ def test_mount_forms(tmp_path):
 
 
 def test_env_file(tmp_path, monkeypatch):
-    from dockermagic.running import read_env_files
+    from dockermagic.engine.running import read_env_files
 
     monkeypatch.setenv("FROM_HOST", "h")
     (tmp_path / "a.env").write_text("# c\nA=1\n\nFROM_HOST\nB=x=y\n")

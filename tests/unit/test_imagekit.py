@@ -1,5 +1,5 @@
-from dockermagic import imagekit
-from dockermagic.imagekit import normalize, split_ref, standin_description, standin_for
+from dockermagic.engine import imagekit
+from dockermagic.engine.imagekit import normalize, split_ref, standin_description, standin_for
 
 
 def test_refs_are_split_and_normalized():

@@ -3,8 +3,8 @@ import time
 import pytest
 
 from dockermagic.errors import CommandError
-from dockermagic.lifecycle import parse_since
-from dockermagic.running import parse_restart
+from dockermagic.engine.lifecycle import parse_since
+from dockermagic.engine.running import parse_restart
 
 
 def test_since_forms():

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dockermagic.errors import LoadError
-from dockermagic.loader import LoadResult, RejectedRow, column_types, guess_colour, load_file
-from dockermagic.loadsources import CsvSource, ParquetSource, _split_records, open_source
+from dockermagic.ingest.loader import LoadResult, RejectedRow, column_types, guess_colour, load_file
+from dockermagic.ingest.sources import CsvSource, ParquetSource, _split_records, open_source
 
 YELLOW_HEADER = ("VendorID,tpep_pickup_datetime,tpep_dropoff_datetime,passenger_count,trip_distance,RatecodeID,"
                  "store_and_fwd_flag,PULocationID,DOLocationID,payment_type,fare_amount,extra,mta_tax,tip_amount,"
@@ -30,7 +30,7 @@ def test_records_are_numbered_by_their_first_line_and_quoted_newlines_stay_in_on
 
 
 def test_an_unterminated_quote_ends_its_record_after_max_record_bytes(monkeypatch):
-    monkeypatch.setattr("dockermagic.loadsources.MAX_RECORD", 20)
+    monkeypatch.setattr("dockermagic.ingest.sources.MAX_RECORD", 20)
     out = records(b'h\n"open,1\n2,2\n3,3\n4,4\n5,5\n6,6\n7,7\n')
     assert out[0][0] == 2 and out[0][1].startswith(b'"open') and len(out[0][1]) >= 20
     assert sum(r.count(b"\n") for _, r in out) == 7, "every data line is in exactly one record"
@@ -120,12 +120,12 @@ def test_parallel_pieces_end_on_record_boundaries_and_keep_every_byte(tmp_path, 
     import queue
     import threading
 
-    from dockermagic import parallelcopy
+    from dockermagic.ingest import parallelcopy
 
     assert parallelcopy._cut(b'1,"a\nb"\n2,x\n3,"open\n') == len(b'1,"a\nb"\n2,x\n')
     assert parallelcopy._cut(b'1,"a\nb') == 0
     monkeypatch.setattr(parallelcopy, "CHUNK", 7)  # reads far smaller than the records
-    monkeypatch.setattr("dockermagic.loadsources.CHUNK", 7)
+    monkeypatch.setattr("dockermagic.ingest.sources.CHUNK", 7)
     rows = [f'{i},"line\nbreak {i}",x\n' if i % 3 == 0 else f"{i},plain,y\n" for i in range(50)]
     path = tmp_path / "q.csv"
     path.write_text("n,s,t\n" + "".join(rows))
@@ -140,7 +140,7 @@ def test_parallel_pieces_end_on_record_boundaries_and_keep_every_byte(tmp_path, 
 
 
 def test_pandas_load_takes_a_bare_postgresql_url_and_says_what_failed(tmp_path):
-    from dockermagic.loader import load_with_pandas
+    from dockermagic.ingest.loader import load_with_pandas
 
     # SQLAlchemy 2.1 would pick psycopg 3 for postgresql:// (not installed): the real problem must be what is said.
     with pytest.raises(LoadError, match="no file"):

@@ -17,7 +17,7 @@ def test_no_engine_is_one_sentence(ip, monkeypatch, tmp_path):
 
 
 def test_plain_function_says_the_same(monkeypatch, tmp_path):
-    from dockermagic.dispatch import run_command
+    from dockermagic.cli.routes import run_command
     from dockermagic.errors import EngineUnavailable
 
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
@@ -33,7 +33,7 @@ def test_dispatch_works_without_ipython():
     import subprocess
     import sys
 
-    code = ("import sys, dockermagic.dispatch as d\n"
+    code = ("import sys, dockermagic.cli.routes as d\n"
             "assert not [m for m in sys.modules if m.split('.')[0] in ('IPython', 'ipywidgets')], 'UI imported'\n"
             "try:\n    d.run_command('frobnicate --x')\nexcept d.CommandError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -41,7 +41,7 @@ def test_dispatch_works_without_ipython():
 
 
 def test_bad_input_is_a_command_error_before_any_engine_call():
-    from dockermagic.dispatch import run_cell, run_command
+    from dockermagic.cli.routes import run_cell, run_command
     from dockermagic.errors import CommandError
 
     class NoEngine:  # any attribute use would mean the engine was asked
@@ -65,7 +65,7 @@ def test_bad_input_is_a_command_error_before_any_engine_call():
 
 
 def test_compose_ps_uses_the_client_it_is_given(tmp_path):
-    from dockermagic.dispatch import run_command
+    from dockermagic.cli.routes import run_command
     from dockermagic.errors import DockerMagicError
 
     class Given:

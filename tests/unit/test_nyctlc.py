@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from dockermagic import nyctlc
+from dockermagic.ingest import nyctlc
 from dockermagic.errors import DatasetError, DockerMagicError
 
 

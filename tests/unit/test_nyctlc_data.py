@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dockermagic import nyctlc
+from dockermagic.ingest import nyctlc
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 

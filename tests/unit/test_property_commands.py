@@ -11,20 +11,19 @@ import shlex
 import string
 
 import pytest
-from hypothesis import assume, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, example, given, settings, strategies as st
 
-from dockermagic import dispatch
-from dockermagic.commandline import split_commands
+from dockermagic.cli import routes
+from dockermagic.cli.words import split_commands
 from dockermagic.errors import CommandError, DockerMagicError
-from dockermagic.running import publish_ports
-from dockermagic.secrets import MASK, LineRedactor, forget_all, redact, remember
+from dockermagic.engine.running import publish_ports
+from dockermagic.redaction import MASK, LineRedactor, forget_all, redact, remember
 from fakes import FakeClient
 from strategies import BOUNDED, NAMESPACE, command_lines, no_other_tool, port_specs
 
 
 def _carry_out(text: str, cwd: str, cell: bool = False):
-    run = dispatch.run_cell if cell else dispatch.run_command
+    run = routes.run_cell if cell else routes.run_command
     try:
         run(text, client=FakeClient(), cwd=cwd, namespace=dict(NAMESPACE), out=lambda _line: None,
             **({"show": lambda _r: None} if cell else {}))
@@ -97,7 +96,7 @@ def test_quoted_words_come_back_exactly(words):
 def test_a_value_is_one_word_and_never_a_flag(value):
     [argv] = split_commands("run {v} img", cwd="/", namespace={"v": value})
     assert argv[1] == value and argv[2] == "img"
-    p = dispatch.parse("run", argv[1:], dispatch.RUN_FLAGS, stop_at_positional=True)
+    p = routes.parse("run", argv[1:], routes.RUN_FLAGS, stop_at_positional=True)
     assert p.args[0] == value and not p.flags
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from dockermagic.errors import DockerMagicError
-from dockermagic.pulling import show_progress
+from dockermagic.engine.pulling import show_progress
 
 EVENTS = [
     {"status": "Pulling from library/x", "id": "latest"},

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from dockermagic import secrets
-from dockermagic.dispatch import run_command
-from dockermagic.secrets import MASK, LineRedactor, is_secret_name, mask_argv, mask_inspect, redact
+from dockermagic import redaction
+from dockermagic.cli.routes import run_command
+from dockermagic.redaction import MASK, LineRedactor, is_secret_name, mask_argv, mask_inspect, redact
 from fakes import FakeClient
 
 
 @pytest.fixture(autouse=True)
 def _clean_slate():
-    secrets.forget_all()
+    redaction.forget_all()
     yield
-    secrets.forget_all()
+    redaction.forget_all()
 
 
 @pytest.mark.parametrize("text, hidden", [
@@ -57,11 +57,11 @@ def test_names():
 
 
 def test_values_are_learned_and_masked_wherever_they_appear():
-    secrets.remember_env(["POSTGRES_USER=root", "POSTGRES_PASSWORD=root", "DB_PASS=hunter22", "MONKEY=banana"])
+    redaction.remember_env(["POSTGRES_USER=root", "POSTGRES_PASSWORD=root", "DB_PASS=hunter22", "MONKEY=banana"])
     assert redact("hunter22") == MASK and redact("pw is hunter22.") == f"pw is {MASK}."
     assert redact("xhunter22y") == "xhunter22y"  # only as a whole token
     assert redact("user root in banana") == "user root in banana"  # public as the user; not a secret name
-    secrets.remember("ab")  # too short to mask everywhere
+    redaction.remember("ab")  # too short to mask everywhere
     assert redact("ab cab") == "ab cab"
 
 
@@ -87,7 +87,7 @@ def test_ps_format_labels_and_json_are_masked():
 def test_errors_and_argv_are_masked():
     from dockermagic.errors import CommandError, DockerMagicError
 
-    secrets.remember("learned-pw")
+    redaction.remember("learned-pw")
     assert "learned-pw" not in str(DockerMagicError("Docker could not run learned-pw."))
     assert "in-flag" not in str(CommandError("does not support the flag -x (in -xAPI_TOKEN=in-flag)"))
     assert mask_argv(["psql", "--password", "x", "-ePW=y", "--env=DB_PASS=z"]) == [
@@ -95,7 +95,7 @@ def test_errors_and_argv_are_masked():
 
 
 def test_streams_are_masked_per_line_across_chunks():
-    secrets.remember("chunked-secret")
+    redaction.remember("chunked-secret")
     r = LineRedactor()
     out = r.feed(b"POSTGRES_PASS") + r.feed(b"WORD=spl") + r.feed(b"it\nchunked-se") + r.feed("cret and caf\u00e9".encode()[:-1])
     out += r.feed("\u00e9".encode()[-1:] + b"\n") + r.feed(b"tail API_TOKEN=t0k") + r.flush()
@@ -112,6 +112,6 @@ def test_run_learns_its_env_values(tmp_path):
 
 def test_a_value_shown_as_the_image_or_command_is_not_learned():
     # POSTGRES_PASSWORD=postgres is common; masking it everywhere would hide the image postgres:13.
-    secrets.remember_env(["POSTGRES_PASSWORD=postgres", "API_TOKEN=tok-9876"], public=["postgres:13", "/db"])
+    redaction.remember_env(["POSTGRES_PASSWORD=postgres", "API_TOKEN=tok-9876"], public=["postgres:13", "/db"])
     assert redact("postgres:13 runs postgres") == "postgres:13 runs postgres"
     assert redact("POSTGRES_PASSWORD=postgres tok-9876") == f"POSTGRES_PASSWORD={MASK} {MASK}"

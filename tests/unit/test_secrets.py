@@ -1,4 +1,4 @@
-from dockermagic.secrets import MASK, mask_argv, mask_env_list, mask_inspect, mask_url
+from dockermagic.redaction import MASK, mask_argv, mask_env_list, mask_inspect, mask_url
 
 
 def test_secret_env_values_are_masked():
@@ -18,7 +18,7 @@ def test_argv_and_inspect_are_masked():
 
 
 def test_output_text_is_masked():
-    from dockermagic.secrets import mask_text
+    from dockermagic.redaction import mask_text
 
     # what `docker compose config` and service logs print
     assert mask_text("      POSTGRES_PASSWORD: root") == f"      POSTGRES_PASSWORD: {MASK}"

@@ -7,11 +7,11 @@ import os
 
 import pytest
 
-from dockermagic.commandline import split_commands
-from dockermagic.dispatch import run_cell, run_command
+from dockermagic.cli.words import split_commands
+from dockermagic.cli.routes import run_cell, run_command
 from dockermagic.errors import CommandError
-from dockermagic.grammar import Literal
-from dockermagic.lifecycle import parse_since
+from dockermagic.cli.grammar import Literal
+from dockermagic.engine.lifecycle import parse_since
 from fakes import FakeClient
 
 
@@ -92,7 +92,7 @@ def test_numbers_are_checked_before_the_engine(line, message):
 
 
 def test_valid_numbers_still_pass():
-    from dockermagic.running import publish_ports
+    from dockermagic.engine.running import publish_ports
 
     assert publish_ports(["127.0.0.1:0:80", "[::1]:8080:80/udp", "8000-8001:9000-9001", "65535:65535"]) == {
         "80/tcp": ("127.0.0.1", 0), "80/udp": ("::1", 8080), "9000/tcp": 8000, "9001/tcp": 8001, "65535/tcp": 65535}

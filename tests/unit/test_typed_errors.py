@@ -14,9 +14,11 @@ import docker
 import docker.errors
 import pytest
 
-from dockermagic import containers, errors, imagekit, pulling
+from dockermagic import errors
+
+from dockermagic.engine import containers, imagekit, pulling
 from dockermagic.client import START_HINT
-from dockermagic.dispatch import run_command
+from dockermagic.cli.routes import run_command
 from fakes import FakeClient, api_error
 
 
@@ -152,7 +154,7 @@ def test_only_connection_failures_are_engine_unavailable():
 
 
 def test_the_plain_run_function_says_engine_unavailable_too(tmp_path):
-    from dockermagic.running import run
+    from dockermagic.engine.running import run
 
     client = docker.DockerClient(base_url=f"unix://{tmp_path}/gone.sock", version="1.41")
     with pytest.raises(errors.EngineUnavailable, match="start Docker") as info:

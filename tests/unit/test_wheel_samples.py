@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from dockermagic import nyctlc
+from dockermagic.ingest import nyctlc
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = "dockermagic/nyctlc_samples"
+SAMPLES = "dockermagic/ingest/nyctlc_samples"
 
 
 def _can_build_without_isolation() -> bool:
@@ -74,7 +74,7 @@ def test_sample_finds_the_files_inside_the_installed_wheel(wheel, tmp_path):
     with zipfile.ZipFile(wheel) as whl:
         whl.extractall(site)
     probe = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]); from dockermagic import nyctlc; "
+        "import json, sys; sys.path.insert(0, sys.argv[1]); from dockermagic.ingest import nyctlc; "
         "print(json.dumps([nyctlc.__file__] + [str(nyctlc.sample(s.name)) for s in nyctlc.samples()]))"
     )
     out = subprocess.run([sys.executable, "-c", probe, str(site)], capture_output=True, text=True, check=True,

@@ -5,8 +5,8 @@ import ipywidgets as w
 import pytest
 
 from dockermagic.errors import CommandError
-from dockermagic.secrets import MASK, redact
-from dockermagic.widgets_parts import (filter_dict, html_table, snapshot_html, status_text, sync_pick, text_table,
+from dockermagic.redaction import MASK, redact
+from dockermagic.widgets.parts import (filter_dict, html_table, snapshot_html, status_text, sync_pick, text_table,
                                       uptime)
 
 
@@ -47,7 +47,7 @@ def test_filters_as_docker_ps_takes_them():
 
 
 def test_network_diagram_draws_bridge_veth_eth0_and_ports():
-    from dockermagic.widgets_parts import network_diagram
+    from dockermagic.widgets.parts import network_diagram
 
     n = {"name": "bridge", "bridge": "docker0", "gateway": "172.17.0.1", "subnet": "172.17.0.0/16",
          "containers": [{"name": "web<1>", "ipv4": "172.17.0.2", "nics": 1, "aliases": ["site"],
@@ -62,7 +62,7 @@ def test_network_diagram_draws_bridge_veth_eth0_and_ports():
 
 
 def test_row_actions_follow_the_state():
-    from dockermagic.widgets_parts import row_actions
+    from dockermagic.widgets.parts import row_actions
 
     assert row_actions("running") == ("stop", "logs", "remove")
     assert row_actions("exited") == row_actions("created") == ("start", "logs", "remove")
@@ -70,7 +70,7 @@ def test_row_actions_follow_the_state():
 
 
 def test_columns_only_grow_and_live_in_the_header():
-    from dockermagic.widgets_parts import column_widths, head_html, row_html
+    from dockermagic.widgets.parts import column_widths, head_html, row_html
 
     widths = column_widths([["web", "nginx"], ["database", "pg"]], [4, 5])
     assert widths == [8, 5]
@@ -86,7 +86,7 @@ def test_columns_only_grow_and_live_in_the_header():
 def test_a_row_is_four_widgets_sent_whole():
     """Three buttons and the cells; the state decides the first button's label, and a dead container
     has none on screen. Values go into the constructors (one message per widget to the page)."""
-    from dockermagic.widgets_rows import ContainerRow, RowStyle
+    from dockermagic.widgets.rows import ContainerRow, RowStyle
 
     clicks, style = [], RowStyle()
     row = ContainerRow("0123456789abcdef", lambda a, cid: clicks.append((a, cid)), style, ["web"], "running")

@@ -1,0 +1,152 @@
+"""Container subcommands as plain functions taking ``client=``: ps, port, top, stats."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..errors import from_docker_error
+from ..cli.grammar import parse_filters
+from ..redaction import mask_env_dict, mask_text
+from ..tables import text_grid
+
+
+def _list_row(c: dict[str, Any]) -> dict[str, Any]:
+    """One `docker ps` row from the list endpoint's dict (no per-container inspect)."""
+    ports = []
+    for p in c.get("Ports") or []:
+        if p.get("PublicPort"):
+            ports.append(f"{p.get('IP', '')}:{p['PublicPort']}->{p['PrivatePort']}/{p['Type']}")
+        else:
+            ports.append(f"{p['PrivatePort']}/{p['Type']}")
+    nets = ((c.get("NetworkSettings") or {}).get("Networks") or {})
+    return {
+        "id": c["Id"][:12],
+        "name": (c.get("Names") or [""])[0].lstrip("/"),
+        "image": c.get("Image", ""),
+        "command": mask_text(c.get("Command", "")),
+        "state": c.get("State", ""),
+        "status": c.get("Status", ""),
+        "ports": sorted(set(ports)),
+        "networks": sorted(nets),
+        "ips": [n.get("IPAddress") for n in nets.values() if n.get("IPAddress")],
+        "full_id": c["Id"],
+        "labels": mask_env_dict(c.get("Labels") or {}),  # a label can carry a password too
+    }
+
+
+def template_fields(row: dict[str, Any], *, no_trunc: bool = False) -> dict[str, Any]:
+    """The names ``docker ps --format`` templates use (``{{.ID}}``, ``{{.Names}}``, …) for a row."""
+    return {"ID": row["full_id"] if no_trunc else row["id"], "Names": row["name"], "Image": row["image"],
+            "Command": f'"{row["command"]}"', "State": row["state"], "Status": row["status"],
+            "Ports": ", ".join(row["ports"]), "Networks": ",".join(row["networks"]),
+            "Labels": ",".join(f"{k}={v}" for k, v in sorted(row["labels"].items()))}
+
+
+class ContainerList:
+    """Result of ``ps``: HTML table in notebooks, text in a terminal, ``.to_frame()``."""
+
+    def __init__(self, rows: list[dict[str, Any]]):
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=["id", "name", "image", "command", "state", "status",
+                                                "ports", "networks", "ips"])
+
+    def _cells(self, r):
+        return [r["id"], r["name"], r["image"], r["status"], ", ".join(r["ports"]),
+                ", ".join(r["networks"]), ", ".join(r["ips"])]
+
+    def __repr__(self) -> str:
+        head = ["CONTAINER ID", "NAMES", "IMAGE", "STATUS", "PORTS", "NETWORKS", "IPS"]
+        return text_grid(head, [self._cells(r) for r in self.rows])
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{h}</th>" for h in ["Container ID", "Name", "Image", "Status", "Ports",
+                                                 "Networks", "IPs"])
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in self._cells(r)) + "</tr>"
+                       for r in self.rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def ps(*, client, all: bool = False, filters: list[str] | None = None, last: int | None = None) -> ContainerList:
+    """List containers. Similar to ``docker ps``; one call to the list endpoint.
+
+    Args:
+        all: include stopped containers (``-a``).
+        filters: ``key=value`` strings (``--filter``), e.g. ``name=db``, ``label=a=b``.
+        last: show only the N most recently created (``-n``).
+
+    Raises:
+        CommandError: a filter is not ``key=value``.
+    """
+    by_key = parse_filters(filters)
+    try:
+        raw = client.api.containers(all=all or last is not None, filters=by_key or None,
+                                    limit=last if last is not None else -1)
+    except Exception as exc:  # the SDK raises several classes; one sentence for all
+        raise from_docker_error(exc, "list containers") from exc
+    return ContainerList([_list_row(c) for c in raw])
+
+
+def _get(name: str, client):
+    try:
+        return client.containers.get(name)
+    except Exception as exc:
+        raise from_docker_error(exc, f"find container {name}") from exc
+
+
+def port(name: str, *, client, private: str | None = None) -> list[str]:
+    """Published ports as ``5432/tcp -> 127.0.0.1:5433`` lines. Similar to ``docker port C [PORT]``."""
+    ports = (_get(name, client).attrs.get("NetworkSettings") or {}).get("Ports") or {}
+    if private and "/" not in private:
+        private += "/tcp"
+    return [f"{key} -> {b['HostIp'] or '0.0.0.0'}:{b['HostPort']}"
+            for key, binds in sorted(ports.items()) if binds and (private is None or key == private)
+            for b in binds]
+
+
+def top(name: str, *, client, ps_args: str | None = None):
+    """Processes in a container as a table. Similar to ``docker top CONTAINER [ps OPTIONS]``.
+
+    Args:
+        ps_args: options for ``ps`` as one string (``"-o pid,comm"``, ``"aux"``); the engine
+            runs ``ps`` on the host with them, as for the CLI (default ``-ef``).
+    """
+    from ..tables import Table
+
+    try:
+        data = client.api.top(_get(name, client).id, ps_args=ps_args)
+    except Exception as exc:
+        raise from_docker_error(exc, f"list the processes of {name}" + (f" with ps {ps_args}" if ps_args else "")) from exc
+    titles = data.get("Titles") or []
+    return Table(titles, [dict(zip(titles, map(mask_text, p))) for p in data.get("Processes") or []])
+
+
+def stats(names: list[str], *, client):
+    """One snapshot of CPU % and memory per container. Similar to ``docker stats --no-stream``."""
+    from ..tables import Table
+
+    rows = []
+    for n in names:
+        c = _get(n, client)
+        try:
+            s = client.api.stats(c.id, stream=False)
+        except Exception as exc:
+            raise from_docker_error(exc, f"read the stats of {n}") from exc
+        cpu, pre = s.get("cpu_stats") or {}, s.get("precpu_stats") or {}
+        d_cpu = (cpu.get("cpu_usage") or {}).get("total_usage", 0) - (pre.get("cpu_usage") or {}).get("total_usage", 0)
+        d_sys = cpu.get("system_cpu_usage", 0) - pre.get("system_cpu_usage", 0)
+        ncpu = cpu.get("online_cpus") or 1
+        mem = s.get("memory_stats") or {}
+        used = mem.get("usage", 0) - (mem.get("stats") or {}).get("inactive_file", 0)
+        rows.append({"container": c.id[:12], "name": c.name,
+                     "cpu_percent": round(100.0 * d_cpu / d_sys * ncpu, 2) if d_sys > 0 else 0.0,
+                     "mem_usage_mb": round(used / 1e6, 1), "mem_limit_mb": round(mem.get("limit", 0) / 1e6, 1),
+                     "pids": (s.get("pids_stats") or {}).get("current", 0)})
+    return Table(["container", "name", "cpu_percent", "mem_usage_mb", "mem_limit_mb", "pids"], rows)

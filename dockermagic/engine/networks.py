@@ -1,0 +1,141 @@
+"""``docker network …`` subcommands as plain functions taking ``client=``."""
+
+from __future__ import annotations
+
+from docker.types import IPAMConfig, IPAMPool
+
+from ..client import labels_with_defaults
+from .each import for_each
+from ..errors import CommandError, from_docker_error
+from ..cli.formatting import Lines
+from ..cli.grammar import flag, parse, parse_filters, parse_prune
+from .summary import network_row
+from ..tables import text_grid
+
+
+class NetworkList:
+    """Result of ``network ls``/``inspect``: rows from summary.network_row; HTML, text, DataFrame."""
+
+    COLUMNS = ["id", "name", "driver", "subnet", "gateway", "internal"]
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.rows)
+
+    def __repr__(self):
+        return text_grid([c.upper() for c in self.COLUMNS], [[r.get(c, "") for c in self.COLUMNS] for r in self.rows])
+
+    def _repr_html_(self):
+        import html
+
+        head = "".join(f"<th>{c}</th>" for c in self.COLUMNS + ["containers"])
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in self.COLUMNS)
+                       + "<td>" + html.escape(", ".join(f"{c['name']} {c['ipv4']}" for c in r["containers"]))
+                       + "</td></tr>" for r in self.rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def create(name: str, *, client, driver: str = "bridge", subnet=None, gateway=None, ip_range=None,
+           internal: bool = False, labels: list[str] | None = None):
+    """Create a network. Similar to ``docker network create``; carries default_labels()."""
+    ipam = None
+    if subnet or gateway or ip_range:
+        ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=subnet, gateway=gateway, iprange=ip_range)])
+    try:
+        return client.networks.create(name, driver=driver, ipam=ipam, internal=internal,
+                                      labels=labels_with_defaults(labels))
+    except Exception as exc:
+        raise from_docker_error(exc, f"create network {name}") from exc
+
+
+def _get(name, client):
+    try:
+        return client.networks.get(name)
+    except Exception as exc:
+        raise from_docker_error(exc, f"find network {name}") from exc
+
+
+def ls(*, client) -> NetworkList:
+    """List networks. Similar to ``docker network ls``."""
+    try:
+        raw = client.api.networks()
+    except Exception as exc:
+        raise from_docker_error(exc, "list networks") from exc
+    return NetworkList([network_row(n) for n in raw])
+
+
+def inspect(names: list[str], *, client) -> NetworkList:
+    """Similar to ``docker network inspect``; ``.rows`` hold driver, subnet, gateway, containers."""
+    return NetworkList([network_row(_get(n, client).attrs) for n in names])
+
+
+def connect(network: str, container: str, *, client, ip=None, aliases=None):
+    """Similar to ``docker network connect [--ip] [--alias]``."""
+    try:
+        _get(network, client).connect(container, ipv4_address=ip, aliases=aliases)
+    except Exception as exc:
+        raise from_docker_error(exc, f"connect {container} to {network}") from exc
+
+
+def disconnect(network: str, container: str, *, client, force: bool = False):
+    """Similar to ``docker network disconnect``."""
+    try:
+        _get(network, client).disconnect(container, force=force)
+    except Exception as exc:
+        raise from_docker_error(exc, f"disconnect {container} from {network}") from exc
+
+
+def rm(names: list[str], *, client):
+    """Similar to ``docker network rm``. Returns the names given."""
+    return for_each(names, lambda n: _get(n, client).remove(), command="network rm", kind="network",
+                    doing="remove")
+
+
+def prune(*, client, filters: list[str] | None = None) -> list[str]:
+    """Remove networks no container uses, matching ``filters``. Similar to ``docker network prune -f``."""
+    by_key = parse_filters(filters)
+    try:
+        return client.api.prune_networks(filters=by_key or None).get("NetworksDeleted") or []
+    except Exception as exc:
+        raise from_docker_error(exc, "prune networks") from exc
+
+
+CREATE_FLAGS = [flag("driver", "-d", "--driver", value=True), flag("subnet", "--subnet", value=True),
+                flag("gateway", "--gateway", value=True), flag("ip_range", "--ip-range", value=True),
+                flag("internal", "--internal"), flag("labels", "--label", repeat=True)]
+
+
+def network_command(argv: list[str], *, client):
+    """Route ``network SUB …`` words to the functions above."""
+    if not argv:
+        raise CommandError("'docker network' needs a subcommand: create, ls, inspect, connect, disconnect, rm, prune.")
+    sub, rest = argv[0], argv[1:]
+    if sub == "create":
+        p = parse("network create", rest, CREATE_FLAGS)
+        if len(p.args) != 1:
+            raise CommandError("'docker network create' needs exactly one network name.")
+        return create(p.args[0], client=client, **p.flags)
+    if sub in ("ls", "list"):
+        parse("network ls", rest, [])
+        return ls(client=client)
+    if sub == "inspect":
+        return inspect(parse("network inspect", rest, []).args, client=client)
+    if sub == "connect":
+        p = parse("network connect", rest, [flag("ip", "--ip", value=True), flag("aliases", "--alias", repeat=True)])
+        if len(p.args) != 2:
+            raise CommandError("'docker network connect' needs NETWORK CONTAINER.")
+        return connect(*p.args, client=client, **p.flags)
+    if sub == "disconnect":
+        p = parse("network disconnect", rest, [flag("force", "-f", "--force")])
+        if len(p.args) != 2:
+            raise CommandError("'docker network disconnect' needs NETWORK CONTAINER.")
+        return disconnect(*p.args, client=client, **p.flags)
+    if sub in ("rm", "remove"):
+        return Lines(rm(parse("network rm", rest, []).args, client=client))
+    if sub == "prune":
+        return Lines(prune(client=client, filters=parse_prune("network prune", rest)))
+    raise CommandError(f"'docker network {sub}' is not supported.")
