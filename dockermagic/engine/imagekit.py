@@ -30,6 +30,7 @@ from typing import Callable, Iterable
 
 import docker
 
+from .. import imageref
 from ..errors import DockerMagicError, ImageKitError, not_in_registry, registry_answered_missing
 
 STANDIN_LABEL = "org.dockermagic.stand-in"
@@ -84,18 +85,12 @@ _registry_unreachable = False  # found out once per process; pulls are never ret
 
 def split_ref(ref: str) -> tuple[str, str]:
     """``"postgres:13"`` → ``("postgres", "13")``; a missing tag is ``latest``."""
-    name, _, tag = ref.rpartition(":")
-    if not name or "/" in tag:
-        return ref, "latest"
-    return name, tag
+    return imageref.split(ref)
 
 
 def normalize(ref: str) -> str:
-    repo, tag = split_ref(ref)
-    for prefix in ("docker.io/library/", "library/", "docker.io/"):
-        if repo.startswith(prefix):
-            repo = repo[len(prefix):]
-    return f"{repo}:{tag}"
+    """``docker.io/library/nginx`` → ``nginx:latest`` (the form stand-ins and notices use)."""
+    return imageref.familiar(ref)
 
 
 def standin_for(ref: str) -> StandIn | None:
