@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .errors import CommandError
+
 DEFAULT_REGISTRY = "docker.io"
 DEFAULT_TAG = "latest"
 _HUB_NAMES = ("docker.io", "index.docker.io", "registry-1.docker.io")
@@ -97,6 +99,15 @@ def canonical(ref: str) -> str:
     return parse(ref).canonical
 
 
-def is_valid(ref: str) -> bool:
-    """Whether the engine would accept ``ref`` as an image name (lowercase path, tag ≤ 128 characters)."""
-    return len(ref) <= 255 and bool(_VALID.match(ref))
+def is_valid(ref: str, *, digest: bool = True) -> bool:
+    """Whether the engine would accept ``ref`` as an image reference (lowercase path, tag ≤ 128
+    characters); ``digest=False`` for a name to give an image (``tag``, ``build -t``), which has none."""
+    return len(ref) <= 255 and bool(_VALID.match(ref)) and (digest or "@" not in ref)
+
+
+def check_name(name: str) -> str:
+    """``name`` if an image can be given it (``tag``, ``build -t``), else one sentence (CommandError)."""
+    if not is_valid(name, digest=False):
+        raise CommandError(f"{name!r} is not a valid image name: use lowercase letters, digits and . _ - "
+                           "(e.g. myapp:1.0, registry.local:5000/team/app:dev).")
+    return name

@@ -10,14 +10,13 @@ step leaves no container). ``builder="legacy"|"buildkit"`` chooses. Where the li
 from __future__ import annotations
 
 import os
-import re
 from typing import Callable
 
 import docker
 from docker.utils import build as build_utils
 
 from . import buildkit, imagekit
-from .. import redaction
+from .. import imageref, redaction
 from .build_state import (BuildResult, BuildState, LineJoiner, PlainProgress, Progress, SilentProgress,  # noqa: F401
                           _failure, _progress_for, set_default_progress)
 from ..client import notebook_label
@@ -26,9 +25,6 @@ from ..errors import CommandError, Interrupted, engine_errors
 Say = Callable[[str], None]
 LARGE_CONTEXT = 100 * 1024 * 1024
 BUILDERS = ("buildkit", "legacy")
-# The docker CLI's reference grammar, cut down: [host[:port]/]path[:tag]
-_TAG = re.compile(r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-                  r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")
 MARKER = "# Saved by %%dockerfile (dockermagic): edit the notebook cell; this file is rewritten from it."
 
 
@@ -93,9 +89,7 @@ def _ensure_bases(dockerfile_text: str, client: docker.DockerClient, say: Say) -
 def check_tags(tags: list[str]) -> None:
     """One sentence for a tag the engine would refuse (``My App:1``, ``x::y``)."""
     for tag in tags:
-        if len(tag) > 255 or not _TAG.match(tag):
-            raise CommandError(f"{tag!r} is not a valid image name: use lowercase letters, digits and . _ - "
-                               "(e.g. myapp:1.0, registry.local:5000/team/app:dev).")
+        imageref.check_name(tag)
 
 
 def choose_builder(builder: str | None, client: docker.DockerClient) -> str:
@@ -214,8 +208,7 @@ def _run_legacy(path: str, rel_df: str, options, state: BuildState, progress: Pr
         if image_id is None:
             raise _failure(state, "the engine sent no image id")
         for t in tags[1:]:
-            repo, _, tag = t.rpartition(":") if ":" in t.split("/")[-1] else (t, "", "latest")
-            client.api.tag(image_id, repo, tag or "latest")
+            client.api.tag(image_id, *imageref.split(t))
         return image_id
     finally:
         if stream is not None:  # closing the connection makes the engine cancel an unfinished build
