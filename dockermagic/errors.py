@@ -8,6 +8,7 @@
     │   ├── Conflict                 409: a name in use, a running container removed without -f
     │   └── InvalidRequest           400: the engine rejected the arguments
     ├── ImageKitError                an image could be neither found, pulled nor built as a stand-in
+    ├── BundleError                  an image bundle file is cut short, foreign, or its images did not load as recorded
     ├── CommandError                 a docker command was given wrong or unsupported arguments
     ├── Interrupted                  Ctrl-C stopped a call: what still runs and how to stop it (also a KeyboardInterrupt)
     ├── BuildFailed                  an image build stopped at a step (number, instruction, last output)
@@ -72,6 +73,10 @@ class InvalidRequest(EngineError):
 
 class ImageKitError(DockerMagicError):
     """An image could not be made available."""
+
+
+class BundleError(DockerMagicError):
+    """An image bundle (``dockermagic-images save/load``) is truncated, not a bundle, or did not load as recorded."""
 
 
 class CommandError(DockerMagicError):

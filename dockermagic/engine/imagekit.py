@@ -369,11 +369,19 @@ def ensure_images(refs: Iterable[str] = DEFAULT_IMAGES, *, client: docker.Docker
     return {normalize(ref): ensure_image(ref, client=client, pull=pull, say=say) for ref in refs}
 
 
+BUNDLE_COMMANDS = ("save", "load")
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in BUNDLE_COMMANDS:
+        return _bundle_main(argv)
     parser = argparse.ArgumentParser(
         prog="dockermagic-images",
         description="Make the images dockermagic's notebooks and tests use available: "
         "present, pulled, or built locally as labelled stand-ins.",
+        epilog="For a room without a registry: `dockermagic-images save classroom.tar [IMAGE...]` on a machine "
+        "that has the images, `dockermagic-images load classroom.tar` on each learner's machine.",
     )
     parser.add_argument("refs", nargs="*", help=f"images to provide (default: {' '.join(DEFAULT_IMAGES)})")
     parser.add_argument("--no-pull", action="store_true", help="do not try a registry first (or set DOCKERMAGIC_NO_PULL=1)")
@@ -390,6 +398,39 @@ def main(argv: list[str] | None = None) -> int:
     for ref, how in result.items():
         print(f"  {ref:<24} {how}")
     print(f"dockermagic-images: {len(result)} images ready in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def _bundle_main(argv: list[str]) -> int:
+    """``save FILE [IMAGE...]`` and ``load FILE``: the images as one file (engine/bundles.py)."""
+    parser = argparse.ArgumentParser(prog="dockermagic-images", description="Image bundles for rooms without a registry.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    save = sub.add_parser("save", help="write images and a manifest into one tar (like docker save -o)")
+    save.add_argument("file", help="the bundle to write, e.g. classroom.tar")
+    save.add_argument("images", nargs="*", help=f"images to bundle (default: {' '.join(DEFAULT_IMAGES)} {BASE_IMAGE})")
+    load = sub.add_parser("load", help="load a bundle and check every image's id (like docker load -i)")
+    load.add_argument("file", help="a bundle made by save (a plain docker save archive works too)")
+    load.add_argument("--force", action="store_true", help="load even when every image is already here")
+    for command in (save, load):
+        command.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    from ..client import connect
+    from . import bundles
+
+    try:
+        client = connect()
+        if args.command == "save":
+            result = bundles.save(args.file, args.images or None, client=client, progress=not args.quiet)
+        else:
+            result = bundles.load(args.file, client=client, progress=not args.quiet, force=args.force)
+    except DockerMagicError as exc:
+        print(f"dockermagic-images: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"dockermagic-images: {args.command} interrupted", file=sys.stderr)
+        return 130
+    for image in result.images:
+        print(f"  {image.name:<28} {image.id[7:19]}")
     return 0
 
 
