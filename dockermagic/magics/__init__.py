@@ -13,3 +13,5 @@ def register(ipython) -> None:
 
     for magics in (DockerMagics, BuildMagics, ComposeMagics):
         ipython.register_magics(magics)
+    from .completer import register as add_completion
+    add_completion(ipython)
