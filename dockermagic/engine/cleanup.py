@@ -1,9 +1,10 @@
-"""Remove everything that carries one label: containers, networks, volumes, images.
+"""Find and remove everything that carries some labels: containers, networks, volumes, images.
 
 Everything dockermagic creates carries ``default_labels()``, among them the notebook's own
 (``org.dockermagic.notebook``, see ``client.notebook_label``), so a notebook's leftovers can be
 found and removed after it ended, whether its tidy-up cell ran or not. The order matters: a
 container holds its network, its volumes and its image, so containers go first.
+``ownership.reset`` lists and removes a learner's or a notebook's objects with these.
 """
 
 from __future__ import annotations
@@ -25,19 +26,44 @@ class Removal:
         return bool(self.removed or self.failed)
 
 
-def remove_labelled(label: str, *, client: docker.DockerClient) -> Removal:
+@dataclass
+class Labelled:
+    """One object carrying the labels: ``kind`` (container, network, volume, image), its name, its id."""
+
+    kind: str
+    name: str
+    id: str
+
+
+def labelled(labels: str | list[str], *, client: docker.DockerClient) -> list[Labelled]:
+    """Every container, network, volume and image carrying all of ``labels``, in removal order.
+
+    Similar to ``docker ps -a``, ``network ls``, ``volume ls`` and ``images`` with ``--filter label=L``
+    (several: all must match).
+    """
+    flt = {"label": [labels] if isinstance(labels, str) else list(labels)}
+    found = [Labelled("container", c["Names"][0].lstrip("/"), c["Id"])
+             for c in client.api.containers(all=True, filters=flt)]
+    found += [Labelled("network", n["Name"], n["Id"]) for n in client.api.networks(filters=flt)]
+    found += [Labelled("volume", v["Name"], v["Name"]) for v in client.api.volumes(filters=flt).get("Volumes") or []]
+    found += [Labelled("image", _image_name(i), i["Id"]) for i in client.api.images(filters=flt)]
+    return found
+
+
+def remove_labelled(label: str | list[str], *, client: docker.DockerClient) -> Removal:
     """Force-remove every container, network, volume and image carrying ``label``.
 
     Similar to ``docker rm -f -v $(docker ps -aq --filter label=L)`` followed by ``docker network
     rm``, ``docker volume rm`` and ``docker rmi -f --no-prune`` of what carries the label.
 
     Args:
-        label: ``KEY=VALUE`` (or a bare ``KEY``), as ``--filter label=…`` takes it.
+        label: ``KEY=VALUE`` (or a bare ``KEY``), as ``--filter label=…`` takes it; or several,
+            and then only what carries them all goes.
 
     Returns: a Removal naming what went (in that order) and what could not be removed, with why.
     """
     out = Removal()
-    flt = {"label": label}
+    flt = {"label": [label] if isinstance(label, str) else list(label)}
     for c in client.api.containers(all=True, filters=flt):
         _attempt(out, f"container {c['Names'][0].lstrip('/')}", lambda c=c: force_remove_container(client, c["Id"]))
     for n in client.api.networks(filters=flt):
@@ -46,6 +72,11 @@ def remove_labelled(label: str, *, client: docker.DockerClient) -> Removal:
         _attempt(out, f"volume {v['Name']}", lambda v=v: client.api.remove_volume(v["Name"], force=True))
     _remove_images(client, client.api.images(filters=flt), out)
     return out
+
+
+def _image_name(image: dict) -> str:
+    tags = [t for t in image.get("RepoTags") or [] if t != "<none>:<none>"]
+    return ", ".join(tags) if tags else image["Id"].split(":")[-1][:12]
 
 
 def _attempt(out: Removal, what: str, remove) -> None:
@@ -107,8 +138,7 @@ def _remove_images(client, images: list[dict], out: Removal) -> None:
     while left:
         errors: dict[str, str] = {}
         for image in list(left):
-            tags = [t for t in image.get("RepoTags") or [] if t != "<none>:<none>"]
-            what = f"image {', '.join(tags) if tags else image['Id'][7:19]}"
+            what = f"image {_image_name(image)}"
             try:
                 # noprune: the image goes, its unlabelled parent layers (the build cache) stay,
                 # so building it again is quick, as after a notebook's own tidy-up cell.
