@@ -210,8 +210,6 @@ def _values(item, prefix: str, command_name: str, ask: _Ask) -> Completions:
     offered = item.choices or next((_HINTS[n] for n in getattr(item, "names", ()) if n in _HINTS), ())
     if offered:
         return Completions(prefix, _matching(prefix, offered), "value")
-    if item.kind == "subcommand":  # help COMMAND
-        return Completions(prefix, _matching(prefix, {s.split()[0] for s in _spellings() if s[0] != "%"}), "command")
     return Completions(prefix, _matching(prefix, _live(item.kind, command_name, ask)), item.kind)
 
 
@@ -232,7 +230,7 @@ class _Scan:
     """The words after a command's name, read as its parser will: positional words so far, the
     flag still waiting for its value, whether ``--`` ended the flags, where the first positional is."""
 
-    positionals: int = 0
+    positional: list[str] = field(default_factory=list)
     pending: object = None
     flags_over: bool = False
     first_at: int | None = None
@@ -248,7 +246,7 @@ def _scan(command, rest: list[str]) -> _Scan:
         elif word == "--" and not scan.flags_over:
             scan.flags_over = True
         elif scan.flags_over or not word.startswith("-") or word == "-":
-            scan.positionals += 1
+            scan.positional.append(word)
             scan.first_at = i if scan.first_at is None else scan.first_at
         else:
             scan.pending = _flag_awaiting_value(word, by_name)
@@ -261,7 +259,7 @@ def _scan(command, rest: list[str]) -> _Scan:
 def _in_command(command, rest: list[str], partial: str, ask: _Ask) -> Completions:
     """Completions for the word after ``rest``, the words already typed after ``command``'s name."""
     scan = _scan(command, rest)
-    if command.stops_at_positional and scan.positionals:
+    if command.stops_at_positional and scan.positional:
         return Completions(partial)  # the container's own command line: not docker's
     if scan.pending is not None:
         return _values(scan.pending, partial, command.name, ask)
@@ -272,10 +270,12 @@ def _in_command(command, rest: list[str], partial: str, ask: _Ask) -> Completion
         spellings = [n for f in command.flags for n in f.names] + ["--help"]
         return Completions(partial, _matching(partial, [n for n in spellings if n.startswith("--") or partial == "-"]),
                            "flag")
-    args, at = command.args, scan.positionals
+    args, at = command.args, len(scan.positional)
     arg = args[at] if at < len(args) else (args[-1] if args and args[-1].repeat else None)
     if arg is not None and scan.values.get("type") in _FETCH:  # inspect --type image NAME: NAME is an image
         arg = replace(arg, kind=scan.values["type"])
+    if arg is not None and arg.kind == "subcommand" and not arg.choices:  # help network con
+        return Completions(partial, _matching(partial, _next_words(scan.positional)), "command")
     return _values(arg, partial, command.name, ask)
 
 
@@ -288,7 +288,7 @@ def _compose(words: list[str], partial: str, ask: _Ask) -> Completions:
     project's services (one for exec/run, whose next words are the service's command)."""
     command, _ = grammar.find(["compose"])
     scan = _scan(command, words)
-    if not scan.positionals or command is None:
+    if not scan.positional or command is None:
         return _in_command(command, words, partial, ask) if command else Completions(partial)
     sub, after = words[scan.first_at], words[scan.first_at + 1:]
     named = sum(not w.startswith("-") for w in after)
@@ -298,7 +298,14 @@ def _compose(words: list[str], partial: str, ask: _Ask) -> Completions:
 
 
 def _spellings() -> set[str]:
-    return {key for c in grammar.commands() for key in (c.name, *c.aliases)}
+    return {key for c in grammar.commands() for key in (c.name, *c.aliases) if not key.startswith("%")}
+
+
+def _next_words(words: list[str]) -> set[str]:
+    """The command words that may follow ``words`` (no words: the first ones)."""
+    if not words:
+        return {s.split()[0] for s in _spellings()}
+    return {s.split()[1] for s in _spellings() if len(words) == 1 and s.startswith(words[0] + " ")}
 
 
 def _docker(words: list[str], partial: str, ask: _Ask) -> Completions:
@@ -306,12 +313,9 @@ def _docker(words: list[str], partial: str, ask: _Ask) -> Completions:
         words = words[1:]
     if words[:1] in (["compose"], ["docker-compose"]):
         return _compose(words[1:], partial, ask)
-    spelled = {s for s in _spellings() if not s.startswith("%")}
-    if not words:
-        return Completions(partial, _matching(partial, {s.split()[0] for s in spelled} | {"compose"}), "command")
-    seconds = {s.split()[1] for s in spelled if s.startswith(words[0] + " ")}
-    if len(words) == 1 and seconds and words[0] not in spelled:
-        return Completions(partial, _matching(partial, seconds), "command")
+    following = _next_words(words)
+    if not words or (following and words[0] not in _spellings()):
+        return Completions(partial, _matching(partial, following), "command")
     command, n = grammar.find(words)
     if command is None:
         return Completions(partial)

@@ -29,6 +29,7 @@ def test_subcommands_one_and_two_words():
     assert {"ls", "list", "logs", "run", "stop"} <= set(offered("%docker container "))
     assert "prune" in offered("%docker volume p")
     assert "compose" in offered("%docker co")
+    assert "network" in offered("%docker help ") and offered("%docker help network con") == ["connect"]
 
 
 def test_flags_of_the_subcommand_on_the_line():
@@ -43,10 +44,7 @@ def test_flags_of_the_subcommand_on_the_line():
 
 def test_every_flag_of_every_command_is_offered():
     for command in grammar.commands():
-        if command.name.startswith("%"):
-            line = f"{command.name} " if command.name == "%%dockerfile" or command.name == "%%compose" else None
-        else:
-            line = f"%docker {command.name} "
+        line = f"{command.name} " if command.name.startswith("%%") else f"%docker {command.name} "
         longs = {n for f in command.flags for n in f.names if n.startswith("--")}
         assert longs <= set(offered(line + "--")), command.name
         shorts = {n for f in command.flags for n in f.names if not n.startswith("--")}
