@@ -70,7 +70,10 @@ def remove_labelled(label: str | list[str], *, client: docker.DockerClient) -> R
         _remove_network(client, n, out)
     for v in client.api.volumes(filters=flt).get("Volumes") or []:
         _attempt(out, f"volume {v['Name']}", lambda v=v: client.api.remove_volume(v["Name"], force=True))
-    _remove_images(client, client.api.images(filters=flt), out)
+    # all=True: a legacy build writes one LABEL step per label, so the untagged steps between
+    # carry some of the labels too; they go, unreported, with the image they led to.
+    shown = {i["Id"] for i in client.api.images(filters=flt)}
+    _remove_images(client, client.api.images(all=True, filters=flt), out, shown)
     return out
 
 
@@ -131,7 +134,7 @@ def _remove_network(client, net: dict, out: Removal) -> None:
     _attempt(out, f"network {net['Name']}", lambda: client.api.remove_network(net["Id"]))
 
 
-def _remove_images(client, images: list[dict], out: Removal) -> None:
+def _remove_images(client, images: list[dict], out: Removal, shown: set[str]) -> None:
     # An image built FROM another labelled image must go first ("image has dependent child
     # images" even with force), so go round again while a round removes something.
     left = list(images)
@@ -146,11 +149,12 @@ def _remove_images(client, images: list[dict], out: Removal) -> None:
             except docker.errors.NotFound:
                 pass
             except docker.errors.APIError as exc:
-                errors[what] = exc.explanation or str(exc)
+                errors[image["Id"]] = f"{what} ({exc.explanation or exc})"
                 continue
             else:
-                out.removed.append(what)
+                if image["Id"] in shown:
+                    out.removed.append(what)
             left.remove(image)
         if len(errors) == len(left):  # nothing moved this round
-            out.failed += [f"{what} ({why})" for what, why in errors.items()]
+            out.failed += [why for image_id, why in errors.items() if image_id in shown]
             return
