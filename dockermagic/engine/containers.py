@@ -2,52 +2,110 @@
 
 from __future__ import annotations
 
-import html
+import json
+import time
+from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import from_docker_error
 from ..cli.grammar import parse_filters
 from ..redaction import mask_env_dict, mask_text
-from ..tables import text_grid
+from ..tables import html_table, text_grid
+from .imagekit import standin_mark
+from .summary import human_duration
 
 
-def _list_row(c: dict[str, Any]) -> dict[str, Any]:
+def displayable_ports(ports: list[dict[str, Any]] | None) -> list[str]:
+    """The CLI's PORTS entries (docker/cli DisplayablePorts): a port published on the same number is
+    grouped into ranges (``127.0.0.1:8100-8101->8100-8101/tcp``), then the other mappings in order."""
+    groups: dict[str, list[int]] = {}  # "ip/type" or "type" -> [first, last] of the open range
+    grouped, mappings = [], []
+    for p in sorted(ports or [], key=lambda p: (p.get("PrivatePort", 0), p.get("IP", ""), p.get("PublicPort", 0),
+                                                 p.get("Type", ""))):
+        private, ip, kind = p.get("PrivatePort", 0), p.get("IP", ""), p.get("Type", "")
+        if ip and p.get("PublicPort") != private:
+            mappings.append(f"{_host_port(ip, p.get('PublicPort'))}->{private}/{kind}")
+            continue
+        key = f"{ip}/{kind}" if ip else kind
+        group = groups.get(key)
+        if group and private == group[1] + 1:
+            group[1] = private
+            continue
+        if group:
+            grouped.append(_port_group(key, *group))
+        groups[key] = [private, private]
+    return grouped + [_port_group(key, *g) for key, g in groups.items()] + mappings
+
+
+def _host_port(ip: str, port) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def _port_group(key: str, first: int, last: int) -> str:
+    ip, _, kind = key.rpartition("/")
+    span = str(first) if first == last else f"{first}-{last}"
+    return f"{_host_port(ip, span)}->{span}/{kind}" if ip else f"{span}/{kind}"
+
+
+def _list_row(c: dict[str, Any], now: float) -> dict[str, Any]:
     """One `docker ps` row from the list endpoint's dict (no per-container inspect)."""
-    ports = []
-    for p in c.get("Ports") or []:
-        if p.get("PublicPort"):
-            ports.append(f"{p.get('IP', '')}:{p['PublicPort']}->{p['PrivatePort']}/{p['Type']}")
-        else:
-            ports.append(f"{p['PrivatePort']}/{p['Type']}")
     nets = ((c.get("NetworkSettings") or {}).get("Networks") or {})
+    created = c.get("Created", 0)
+    labels = c.get("Labels") or {}  # a container carries its image's labels, the stand-in one too
     return {
         "id": c["Id"][:12],
-        "name": (c.get("Names") or [""])[0].lstrip("/"),
         "image": c.get("Image", ""),
         "command": mask_text(c.get("Command", "")),
-        "state": c.get("State", ""),
+        "created": datetime.fromtimestamp(created, timezone.utc),
+        "running_for": f"{human_duration(now - created)} ago",
         "status": c.get("Status", ""),
-        "ports": sorted(set(ports)),
+        "ports": displayable_ports(c.get("Ports")),
+        "name": (c.get("Names") or [""])[0].lstrip("/"),
+        "state": c.get("State", ""),
         "networks": sorted(nets),
         "ips": [n.get("IPAddress") for n in nets.values() if n.get("IPAddress")],
+        "stand_in": standin_mark(c.get("Image", ""), labels),
         "full_id": c["Id"],
-        "labels": mask_env_dict(c.get("Labels") or {}),  # a label can carry a password too
+        "labels": mask_env_dict(labels),  # a label can carry a password too
     }
 
 
+def _ellipsis(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _quoted(text: str) -> str:
+    """Go's strconv.Quote, as the CLI's COMMAND column uses it."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def template_fields(row: dict[str, Any], *, no_trunc: bool = False) -> dict[str, Any]:
-    """The names ``docker ps --format`` templates use (``{{.ID}}``, ``{{.Names}}``, …) for a row."""
-    return {"ID": row["full_id"] if no_trunc else row["id"], "Names": row["name"], "Image": row["image"],
-            "Command": f'"{row["command"]}"', "State": row["state"], "Status": row["status"],
-            "Ports": ", ".join(row["ports"]), "Networks": ",".join(row["networks"]),
+    """The names ``docker ps --format`` templates use (``{{.ID}}``, ``{{.Command}}``, …) for a row."""
+    created = row["created"].astimezone()
+    return {"ID": row["full_id"] if no_trunc else row["id"], "Image": row["image"],
+            "Command": _quoted(row["command"] if no_trunc else _ellipsis(row["command"], 20)),
+            "CreatedAt": created.strftime("%Y-%m-%d %H:%M:%S %z %Z"), "RunningFor": row["running_for"],
+            "Status": row["status"], "Ports": ", ".join(row["ports"]), "Names": row["name"],
+            "State": row["state"], "Networks": ",".join(row["networks"]),
             "Labels": ",".join(f"{k}={v}" for k, v in sorted(row["labels"].items()))}
 
 
 class ContainerList:
-    """Result of ``ps``: HTML table in notebooks, text in a terminal, ``.to_frame()``."""
+    """Result of ``ps``: the CLI's columns (CONTAINER ID … NAMES), then NETWORKS, IPS and STAND-IN.
 
-    def __init__(self, rows: list[dict[str, Any]]):
+    HTML table in notebooks, the CLI's text in a terminal, ``.to_frame()`` for pandas; ``.rows`` are
+    dicts (``id``, ``image``, ``command``, ``created``, ``running_for``, ``status``, ``ports``, ``name``,
+    ``state``, ``networks``, ``ips``, ``stand_in``, ``full_id``, ``labels``).
+    """
+
+    HEAD = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", "NETWORKS", "IPS",
+            "STAND-IN"]
+    FRAME = ["id", "image", "command", "created", "running_for", "status", "ports", "name", "state", "networks",
+             "ips", "stand_in"]
+
+    def __init__(self, rows: list[dict[str, Any]], *, no_trunc: bool = False):
         self.rows = rows
+        self.no_trunc = no_trunc
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -55,32 +113,31 @@ class ContainerList:
     def to_frame(self):
         import pandas as pd
 
-        return pd.DataFrame(self.rows, columns=["id", "name", "image", "command", "state", "status",
-                                                "ports", "networks", "ips"])
+        return pd.DataFrame(self.rows, columns=self.FRAME)
 
-    def _cells(self, r):
-        return [r["id"], r["name"], r["image"], r["status"], ", ".join(r["ports"]),
-                ", ".join(r["networks"]), ", ".join(r["ips"])]
+    def _cells(self, r) -> list[str]:
+        f = template_fields(r, no_trunc=self.no_trunc)
+        return [f["ID"], f["Image"], f["Command"], f["RunningFor"], f["Status"], f["Ports"], f["Names"],
+                ", ".join(r["networks"]), ", ".join(r["ips"]), "stand-in" if r.get("stand_in") else ""]
 
     def __repr__(self) -> str:
-        head = ["CONTAINER ID", "NAMES", "IMAGE", "STATUS", "PORTS", "NETWORKS", "IPS"]
-        return text_grid(head, [self._cells(r) for r in self.rows])
+        return text_grid(self.HEAD, [self._cells(r) for r in self.rows])
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ["Container ID", "Name", "Image", "Status", "Ports",
-                                                 "Networks", "IPs"])
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in self._cells(r)) + "</tr>"
-                       for r in self.rows)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        titles = [[r["full_id"], None, r["command"], template_fields(r)["CreatedAt"]] + [None] * 5
+                  + [r.get("stand_in")] for r in self.rows]
+        return html_table(self.HEAD, [self._cells(r) for r in self.rows], titles)
 
 
-def ps(*, client, all: bool = False, filters: list[str] | None = None, last: int | None = None) -> ContainerList:
+def ps(*, client, all: bool = False, filters: list[str] | None = None, last: int | None = None,
+       no_trunc: bool = False) -> ContainerList:
     """List containers. Similar to ``docker ps``; one call to the list endpoint.
 
     Args:
         all: include stopped containers (``-a``).
         filters: ``key=value`` strings (``--filter``), e.g. ``name=db``, ``label=a=b``.
         last: show only the N most recently created (``-n``).
+        no_trunc: show whole IDs and commands (``--no-trunc``).
 
     Raises:
         CommandError: a filter is not ``key=value``.
@@ -91,7 +148,8 @@ def ps(*, client, all: bool = False, filters: list[str] | None = None, last: int
                                     limit=last if last is not None else -1)
     except Exception as exc:  # the SDK raises several classes; one sentence for all
         raise from_docker_error(exc, "list containers") from exc
-    return ContainerList([_list_row(c) for c in raw])
+    now = time.time()
+    return ContainerList([_list_row(c, now) for c in raw], no_trunc=no_trunc)
 
 
 def _get(name: str, client):

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import html
-import json
-
 from ..errors import CommandError, NotFound, from_docker_error
 from ..redaction import mask_inspect
+from ..tables import json_html, json_text
 
 TYPES = ("container", "image", "network", "volume")
 
 
 class InspectResult:
-    """Inspect dicts, masked by ``secrets.mask_inspect`` before they are stored.
+    """What ``docker inspect`` prints: a JSON array, indented; collapsible in a notebook.
 
-    ``.data`` is the list of masked dicts (one per name); the raw values are never kept, so
-    no display, repr or later formatting can show a password.
+    ``.data`` is the list of dicts (one per name), masked by ``redaction.mask_inspect`` before it is
+    stored: the raw values are never kept, so no display, repr or later formatting can show a password.
+    ``x[0]``, ``len(x)`` and ``for d in x`` work on it. ``.to_frame()`` is the table view: ``rows`` when
+    given (``network inspect``: driver, subnet, containers…), else one row per object with the nested
+    keys flattened (``State.Status``, ``Config.Image``…).
     """
 
-    def __init__(self, data: list[dict]):
+    def __init__(self, data: list[dict], rows: list[dict] | None = None):
         self.data = [mask_inspect(d) for d in data]
+        self.rows = rows
 
     def __len__(self) -> int:
         return len(self.data)
@@ -27,17 +29,19 @@ class InspectResult:
     def __getitem__(self, i):
         return self.data[i]
 
+    def __iter__(self):
+        return iter(self.data)
+
     def to_frame(self):
-        """One row per object, nested keys flattened (``State.Status``, ``Config.Image``…)."""
         import pandas as pd
 
-        return pd.json_normalize(self.data)
+        return pd.DataFrame(self.rows) if self.rows is not None else pd.json_normalize(self.data)
 
     def __repr__(self) -> str:
-        return json.dumps(self.data, indent=2, default=str)
+        return json_text(self.data)
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(repr(self))}</pre>"
+        return json_html(self.data)
 
 
 def _lookup(name: str, kind: str, client) -> dict:

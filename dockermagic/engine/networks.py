@@ -10,33 +10,37 @@ from ..errors import CommandError, from_docker_error
 from ..cli.formatting import Lines
 from ..cli.grammar import flag, parse, parse_filters, parse_prune
 from .summary import network_row
-from ..tables import text_grid
+from .inspecting import InspectResult
+from ..tables import html_table, text_grid
 
 
 class NetworkList:
-    """Result of ``network ls``/``inspect``: rows from summary.network_row; HTML, text, DataFrame."""
+    """Result of ``network ls``: the CLI's columns (NETWORK ID, NAME, DRIVER, SCOPE), then subnet,
+    gateway and internal; rows from summary.network_row. HTML, text, ``.to_frame()``."""
 
-    COLUMNS = ["id", "name", "driver", "subnet", "gateway", "internal"]
+    COLUMNS = ["id", "name", "driver", "scope", "subnet", "gateway", "internal"]
+    HEAD = ["NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNET", "GATEWAY", "INTERNAL"]
 
     def __init__(self, rows):
         self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
     def to_frame(self):
         import pandas as pd
 
         return pd.DataFrame(self.rows)
 
+    def _cells(self):
+        return [[str(r.get(c, "")).lower() if c == "internal" else r.get(c, "") for c in self.COLUMNS]
+                for r in self.rows]
+
     def __repr__(self):
-        return text_grid([c.upper() for c in self.COLUMNS], [[r.get(c, "") for c in self.COLUMNS] for r in self.rows])
+        return text_grid(self.HEAD, self._cells())
 
     def _repr_html_(self):
-        import html
-
-        head = "".join(f"<th>{c}</th>" for c in self.COLUMNS + ["containers"])
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[c]))}</td>" for c in self.COLUMNS)
-                       + "<td>" + html.escape(", ".join(f"{c['name']} {c['ipv4']}" for c in r["containers"]))
-                       + "</td></tr>" for r in self.rows)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        return html_table(self.HEAD, self._cells())
 
 
 def create(name: str, *, client, driver: str = "bridge", subnet=None, gateway=None, ip_range=None,
@@ -68,9 +72,13 @@ def ls(*, client) -> NetworkList:
     return NetworkList([network_row(n) for n in raw])
 
 
-def inspect(names: list[str], *, client) -> NetworkList:
-    """Similar to ``docker network inspect``; ``.rows`` hold driver, subnet, gateway, containers."""
-    return NetworkList([network_row(_get(n, client).attrs) for n in names])
+def inspect(names: list[str], *, client) -> InspectResult:
+    """Similar to ``docker network inspect``: the JSON array; ``.rows``/``.to_frame()`` hold driver,
+    subnet, gateway and the attached containers, one row per network."""
+    if not names:
+        raise CommandError("'docker network inspect' needs at least one network.")
+    attrs = [_get(n, client).attrs for n in names]
+    return InspectResult(attrs, rows=[network_row(a) for a in attrs])
 
 
 def connect(network: str, container: str, *, client, ip=None, aliases=None):

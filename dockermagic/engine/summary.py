@@ -23,19 +23,24 @@ def _parse_time(text: str | None) -> datetime | None:
 
 
 def human_duration(seconds: float) -> str:
-    """Like the CLI: 'Less than a second', '5 seconds', '3 minutes', 'About an hour', '2 days'."""
+    """Like the CLI (go-units HumanDuration): 'Less than a second', '5 seconds', 'About a minute',
+    '3 minutes', 'About an hour', '2 hours', '3 days', '2 weeks', '3 months', '2 years'."""
     s = int(seconds)
     if s < 1:
         return "Less than a second"
     if s < 60:
-        return f"{s} second{'s' if s != 1 else ''}"
-    m = s // 60
-    if m < 60:
-        return "About a minute" if m == 1 else f"{m} minutes"
-    h = m // 60
-    if h < 48:
-        return "About an hour" if h == 1 else f"{h} hours"
-    return f"{h // 24} days"
+        return "1 second" if s == 1 else f"{s} seconds"
+    minutes = s // 60
+    if minutes < 60:
+        return "About a minute" if minutes == 1 else f"{minutes} minutes"
+    hours = int(seconds / 3600 + 0.5)  # Go rounds the duration to the nearest hour here
+    if hours == 1:
+        return "About an hour"
+    for limit, size, unit in ((48, 1, "hours"), (24 * 14, 24, "days"), (24 * 60, 24 * 7, "weeks"),
+                              (24 * 365 * 2, 24 * 30, "months")):
+        if hours < limit:
+            return f"{hours // size} {unit}"
+    return f"{int(seconds // 3600) // (24 * 365)} years"
 
 
 def container_status(attrs: dict[str, Any], now: datetime | None = None) -> str:

@@ -3,35 +3,53 @@
 from __future__ import annotations
 
 import datetime
+import time
 
+from .. import imageref
 from .each import for_each
+from .summary import human_duration
 from ..errors import from_docker_error
 from ..redaction import mask_inspect
 from ..tables import Table
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000:
-            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
+def human_size(n: float) -> str:
+    """Like the CLI's SIZE column (go-units HumanSizeWithPrecision, 3 digits): ``126MB``, ``74.8MB``."""
+    units = ("B", "kB", "MB", "GB", "TB", "PB")
+    i = 0
+    while n >= 1000 and i < len(units) - 1:
         n /= 1000
-    return f"{n:.1f}TB"
+        i += 1
+    return f"{n:.3g}{units[i]}"
 
 
 def images(*, client, all: bool = False, name: str | None = None) -> Table:
-    """List images, one row per tag. Similar to ``docker images [-a] [REPOSITORY[:TAG]]``."""
+    """List images, one row per tag. Similar to ``docker images [-a] [REPOSITORY[:TAG]]``.
+
+    Columns as the CLI shows them: REPOSITORY, TAG, IMAGE ID, CREATED ("2 weeks ago"), SIZE; the rows
+    also hold ``created_at`` (the time) and ``full_id``.
+    """
     try:
         raw = client.api.images(name=name, all=all)
     except Exception as exc:
         raise from_docker_error(exc, "list images") from exc
-    rows = []
+    rows, now = [], time.time()
     for img in raw:
-        created = datetime.datetime.fromtimestamp(img.get("Created", 0), datetime.timezone.utc)
+        created = img.get("Created", 0)
         for tag in img.get("RepoTags") or ["<none>:<none>"]:
-            repo, _, t = tag.rpartition(":")
-            rows.append({"repository": repo, "tag": t, "image_id": img["Id"].split(":")[-1][:12],
-                         "created": created.strftime("%Y-%m-%d %H:%M"), "size": _size(img.get("Size", 0))})
-    return Table(["repository", "tag", "image_id", "created", "size"], rows)
+            ref = imageref.parse(tag)
+            rows.append({"repository": ref.repository, "tag": ref.tag, "image_id": img["Id"].split(":")[-1][:12],
+                         "created": f"{human_duration(now - created)} ago", "size": human_size(img.get("Size", 0)),
+                         "created_at": datetime.datetime.fromtimestamp(created).astimezone(), "full_id": img["Id"]})
+    return Table(["repository", "tag", "image_id", "created", "size"], rows,
+                 head=["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"])
+
+
+def image_template_fields(row: dict) -> dict:
+    """The names ``docker images --format`` templates use (``{{.Repository}}``, ``{{.ID}}``, …) for a row."""
+    return {"Repository": row["repository"], "Tag": row["tag"], "ID": row["image_id"],
+            "CreatedSince": row["created"], "CreatedAt": row["created_at"].strftime("%Y-%m-%d %H:%M:%S %z %Z"),
+            "Size": row["size"]}
 
 
 def version(*, client) -> Table:
@@ -67,7 +85,7 @@ def info(*, client) -> Table:
 
 def tag(source: str, target: str, *, client) -> str:
     """Give an image another name. Similar to ``docker tag SOURCE TARGET``. Returns the target."""
-    repo, _, t = target.rpartition(":") if ":" in target.rsplit("/", 1)[-1] else (target, "", "latest")
+    repo, t = imageref.split(imageref.check_name(target))
     try:
         client.images.get(source).tag(repo, t)
     except Exception as exc:
@@ -76,6 +94,16 @@ def tag(source: str, target: str, *, client) -> str:
 
 
 def rmi(names: list[str], *, client, force: bool = False) -> list[str]:
-    """Remove image names (tags), the image itself once untagged. Similar to ``docker rmi [-f]``."""
-    return for_each(names, lambda n: client.images.remove(n, force=force), command="rmi", kind="image",
-                    doing="remove")
+    """Remove image names (tags), the image itself once untagged. Similar to ``docker rmi [-f]``.
+
+    Returns the engine's lines, as the CLI prints them: ``Untagged: debian:old`` for each name taken
+    off, ``Deleted: sha256:…`` for each image and layer removed.
+    """
+    lines: list[str] = []
+
+    def remove(name: str) -> None:
+        for item in client.api.remove_image(name, force=force) or []:
+            lines.extend(f"{what}: {value}" for what, value in item.items())
+
+    for_each(names, remove, command="rmi", kind="image", doing="remove")
+    return lines

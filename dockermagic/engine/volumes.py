@@ -30,11 +30,12 @@ def ls(*, client, filters: list[str] | None = None) -> Table:
     except Exception as exc:
         raise from_docker_error(exc, "list volumes") from exc
     return Table(["driver", "name", "mountpoint"],
-                 [{"driver": v["Driver"], "name": v["Name"], "mountpoint": v.get("Mountpoint", "")} for v in vols])
+                 [{"driver": v["Driver"], "name": v["Name"], "mountpoint": v.get("Mountpoint", "")} for v in vols],
+                 head=["DRIVER", "VOLUME NAME", "MOUNTPOINT"])
 
 
 def inspect(names: list[str], *, client) -> InspectResult:
-    """Similar to ``docker volume inspect``."""
+    """Similar to ``docker volume inspect``: the JSON array (``x[0]["Mountpoint"]``, ``.to_frame()``)."""
     if not names:
         raise CommandError("'docker volume inspect' needs at least one volume.")
     out = []

@@ -110,37 +110,54 @@ def download(url: str, cache_dir=None, *, progress: bool = True, timeout: float 
         return dest
     cache.mkdir(parents=True, exist_ok=True)
     part = cache / f"{name}.part"
-    have = part.stat().st_size if part.is_file() else 0
-
-    resp = _open(url, have, timeout)
-    if resp is None:
-        part.unlink(missing_ok=True)
-        have = 0
-        resp = _open(url, 0, timeout)
+    resp, have = _open_resuming(url, part, timeout)
     with resp:
         offset, total = _total_size(resp, have)
         if offset < 0:
             raise DownloadError(f"Could not resume {shown}: the server sent a different byte range than asked.")
-        mode = "ab" if offset else "wb"  # a 200 to a Range request means the whole file again
         bar = tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
                    desc=name, disable=not progress, leave=False)
-        broken = None
         try:
-            with open(part, mode) as out:
-                try:
-                    while chunk := resp.read(_CHUNK):
-                        out.write(chunk)
-                        bar.update(len(chunk))
-                except (http.client.HTTPException, OSError) as exc:
-                    if isinstance(exc, OSError) and exc.filename:
-                        raise
-                    # keep what arrived (a chunked read hands it over in the exception) for the next call
-                    out.write(getattr(exc, "partial", b"") or b"")
-                    broken = exc
-        except OSError as exc:
-            raise DownloadError(f"Could not write {part}: {exc.strerror or exc}.") from None
+            # a 200 to a Range request means the whole file again
+            broken = _receive(resp, part, "ab" if offset else "wb", bar.update)
         finally:
             bar.close()
+    _check_size(shown, part, total, broken)
+    part.replace(dest)
+    return dest
+
+
+def _open_resuming(url: str, part: Path, timeout: float):
+    """(response, bytes already in ``part``): resumed where ``part`` stops, or from the start."""
+    have = part.stat().st_size if part.is_file() else 0
+    resp = _open(url, have, timeout)
+    if resp is None:
+        part.unlink(missing_ok=True)
+        return _open(url, 0, timeout), 0
+    return resp, have
+
+
+def _receive(resp, part: Path, mode: str, on_bytes) -> Exception | None:
+    """Append the body to ``part``; the error that broke the transfer off (what arrived is kept), or None."""
+    try:
+        with open(part, mode) as out:
+            try:
+                while chunk := resp.read(_CHUNK):
+                    out.write(chunk)
+                    on_bytes(len(chunk))
+            except (http.client.HTTPException, OSError) as exc:
+                if isinstance(exc, OSError) and exc.filename:
+                    raise
+                # keep what arrived (a chunked read hands it over in the exception) for the next call
+                out.write(getattr(exc, "partial", b"") or b"")
+                return exc
+    except OSError as exc:
+        raise DownloadError(f"Could not write {part}: {exc.strerror or exc}.") from None
+    return None
+
+
+def _check_size(shown: str, part: Path, total: int | None, broken: Exception | None) -> None:
+    """DownloadError unless ``part`` is complete; a file larger than announced is removed."""
     size = part.stat().st_size
     if broken is not None and (total is None or size < total):
         raise DownloadError(
@@ -155,5 +172,3 @@ def download(url: str, cache_dir=None, *, progress: bool = True, timeout: float 
             if size < total else
             f"The download of {shown} gave {size:,} bytes but the server announced {total:,}; the partial file was removed."
         )
-    part.replace(dest)
-    return dest

@@ -25,7 +25,8 @@ from __future__ import annotations
 import html
 import re
 import time
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 from . import nyctlc, pgdriver
 from .copyjob import CopyJob, Progress, RejectedRow
@@ -33,7 +34,7 @@ from ..errors import LoadError
 from .sources import open_source
 
 __all__ = [
-    "LoadResult", "RejectedRow", "column_types", "guess_colour", "load_csv", "load_file", "load_parquet",
+    "LoadOptions", "LoadResult", "RejectedRow", "column_types", "guess_colour", "load_csv", "load_file", "load_parquet",
     "load_with_pandas", "load_zones",
 ]
 
@@ -166,19 +167,29 @@ def _connection(conn_or_server):
     )
 
 
-def load_file(
-    path,
-    table: str,
-    *,
-    conn_or_server,
-    if_exists: str = "replace",
-    types: dict[str, str] | None = None,
-    format: str | None = None,
-    progress: bool = True,
-    on_error: str = "reject",
-    max_rejected: int | None = 1_000,
-    streams: int = 1,
-) -> LoadResult:
+@dataclass
+class LoadOptions:
+    """How :func:`load_file` loads; every field is also one of its keywords (``if_exists="append"``)."""
+
+    if_exists: str = "replace"
+    types: dict[str, str] | None = None
+    format: str | None = None
+    progress: bool = True
+    on_error: str = "reject"
+    max_rejected: int | None = 1_000
+    streams: int = 1
+
+    def checked(self) -> LoadOptions:
+        if self.if_exists not in ("replace", "append", "fail"):
+            raise LoadError(f"if_exists must be replace, append or fail, not {self.if_exists!r}.")
+        if self.on_error not in ("reject", "raise"):
+            raise LoadError(f"on_error must be reject or raise, not {self.on_error!r}.")
+        if not isinstance(self.streams, int) or self.streams < 1:
+            raise LoadError(f"streams must be a whole number of at least 1, not {self.streams!r}.")
+        return self
+
+
+def load_file(path, table: str, *, conn_or_server, options: LoadOptions | None = None, **settings) -> LoadResult:
     """Load a CSV, CSV.gz or parquet file into ``table`` through ``COPY … FROM STDIN``.
 
     Similar to ``zcat FILE | psql -c "\\copy TABLE FROM STDIN WITH (FORMAT csv, HEADER true)"``,
@@ -188,6 +199,7 @@ def load_file(
         conn_or_server: a :class:`~dockermagic.ingest.postgres.PostgresServer`, a psycopg2 or psycopg 3
             connection (the load commits on it), a SQLAlchemy engine on either driver, or a URL
             (``postgresql://`` goes through psycopg2, ``postgresql+psycopg://`` through psycopg 3).
+        options: a :class:`LoadOptions`; ``settings`` (its field names as keywords) override it:
         if_exists: ``"replace"`` (the table ends with exactly the file's rows), ``"append"``
             or ``"fail"`` (LoadError if the table exists).
         types: Postgres types for some columns, overriding the guessed ones.
@@ -206,58 +218,92 @@ def load_file(
         LoadError: missing file, no header, bad arguments, the table exists with ``"fail"``, a column
             the table lacks, too many malformed rows, or the connection was lost (nothing changed).
     """
-    if if_exists not in ("replace", "append", "fail"):
-        raise LoadError(f"if_exists must be replace, append or fail, not {if_exists!r}.")
-    if on_error not in ("reject", "raise"):
-        raise LoadError(f"on_error must be reject or raise, not {on_error!r}.")
-    if not isinstance(streams, int) or streams < 1:
-        raise LoadError(f"streams must be a whole number of at least 1, not {streams!r}.")
-    source = open_source(path, format)
+    opts = _options(options, settings)
+    source = open_source(path, opts.format)
     header = source.header()
-    types = column_types(header, source.arrow_types(), types)
+    types = column_types(header, source.arrow_types(), opts.types)
     started = time.monotonic()
-    conn, release, connect = _connection(conn_or_server)
-    pg = pgdriver.driver(conn)
-    autocommit = conn.autocommit
-    if autocommit:  # psycopg 3 refuses to set it at all inside a transaction, even to its value
-        conn.autocommit = False
-    bar = Progress(source, progress, table)
+    with _borrowed(conn_or_server) as (conn, connect):
+        bar = Progress(source, opts.progress, table)
 
-    def new_job(cur):
-        return CopyJob(cur, source, table, header, types, progress=bar, max_rejected=max_rejected, on_error=on_error)
+        def new_job(cur):
+            return CopyJob(cur, source, table, header, types, progress=bar, max_rejected=opts.max_rejected,
+                           on_error=opts.on_error)
 
-    try:
-        copied = None
-        if streams > 1 and connect is not None and if_exists == "replace":
-            copied = _copy_in_streams(conn, connect, new_job, streams)
-        # One transaction: committed at the end, rolled back on any exception.
-        with pgdriver.transaction(conn), conn.cursor() as cur:
-            job = new_job(cur)
-            if copied is None:
-                job.run(if_exists)
-            else:
-                job.swap_in(copied)
-    except pg.errors.UndefinedColumn as exc:
-        raise LoadError(f"The table {table} does not match the file's columns: {exc.diag.message_primary}.") from None
-    except pg.errors.DuplicateColumn as exc:
-        raise LoadError(f"{source.path.name} names a column twice: {exc.diag.message_primary}.") from None
-    except (pg.OperationalError, pg.InterfaceError) as exc:
-        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        what = "The connection to Postgres was lost" if conn.closed else "Postgres stopped the load"
-        raise LoadError(
-            f"{what} while loading {source.path.name} into {table} ({why}); nothing was changed, run the load again."
-        ) from exc
-    finally:
-        bar.close()
-        if autocommit and not conn.closed:
-            conn.autocommit = autocommit
-        if release is not None:
-            release()
+        try:
+            job = _copy(conn, connect, new_job, opts)
+        except Exception as exc:
+            error = _load_error(exc, conn, source.path.name, table)
+            if error is None:
+                raise
+            raise error  # noqa: B904 (the cause is chosen in _load_error)
+        finally:
+            bar.close()
     return LoadResult(
         table=table, rows=job.loaded, seconds=time.monotonic() - started, rows_rejected=job.rejected,
         rejected=job.kept, rejected_table=job.rejected_table if job.rejected else None,
         source=str(source.path), notes=job.notes,
     )
+
+
+def _options(options: LoadOptions | None, settings: dict) -> LoadOptions:
+    unknown = sorted(set(settings) - set(LoadOptions.__dataclass_fields__))
+    if unknown:
+        raise LoadError(f"load_file has no setting {unknown[0]!r}: use {', '.join(LoadOptions.__dataclass_fields__)}.")
+    return replace(options or LoadOptions(), **settings).checked()
+
+
+@contextmanager
+def _borrowed(conn_or_server):
+    """(connection, connect) with autocommit off for the load; afterwards as it was, and closed if opened here."""
+    conn, release, connect = _connection(conn_or_server)
+    autocommit = conn.autocommit
+    if autocommit:  # psycopg 3 refuses to set it at all inside a transaction, even to its value
+        conn.autocommit = False
+    try:
+        yield conn, connect
+    finally:
+        if autocommit and not conn.closed:
+            conn.autocommit = autocommit
+        if release is not None:
+            release()
+
+
+def _copy(conn, connect, new_job, opts: LoadOptions):
+    """Run the load's COPY (in parallel streams first when asked and possible); returns the CopyJob."""
+    copied = None
+    if opts.streams > 1 and connect is not None and opts.if_exists == "replace":
+        copied = _copy_in_streams(conn, connect, new_job, opts.streams)
+    # One transaction: committed at the end, rolled back on any exception.
+    with pgdriver.transaction(conn), conn.cursor() as cur:
+        job = new_job(cur)
+        if copied is None:
+            job.run(opts.if_exists)
+        else:
+            job.swap_in(copied)
+    return job
+
+
+def _load_error(exc: Exception, conn, file: str, table: str) -> LoadError | None:
+    """One sentence for a driver error the user can act on (None: let ``exc`` through as it is).
+
+    A lost connection keeps the driver's error as the cause; a column mismatch is all said in the sentence.
+    """
+    pg = pgdriver.driver(conn)
+    if isinstance(exc, (pg.OperationalError, pg.InterfaceError)):
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        what = "The connection to Postgres was lost" if conn.closed else "Postgres stopped the load"
+        error = LoadError(f"{what} while loading {file} into {table} ({why}); nothing was changed, run the load again.")
+        error.__cause__ = exc
+        return error
+    if isinstance(exc, pg.errors.UndefinedColumn):
+        error = LoadError(f"The table {table} does not match the file's columns: {exc.diag.message_primary}.")
+    elif isinstance(exc, pg.errors.DuplicateColumn):
+        error = LoadError(f"{file} names a column twice: {exc.diag.message_primary}.")
+    else:
+        return None
+    error.__suppress_context__ = True
+    return error
 
 
 def _copy_in_streams(conn, connect, new_job, streams: int) -> int | None:

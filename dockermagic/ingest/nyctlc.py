@@ -30,6 +30,7 @@ integral and cast to INTEGER losslessly.
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from importlib import resources
@@ -246,22 +247,9 @@ class Sample(NamedTuple):
     about: str
 
 
-SAMPLES: dict[str, Sample] = {s.name: s for s in (
-    Sample("yellow", "yellow_tripdata_2021-01.head.csv", "yellow", 22_792,
-           "the first 22,792 trips of TLC's January 2021 yellow CSV (pickups 2020-12-31 to 2021-01-02)"),
-    Sample("green", "green_tripdata_2024-01.parquet", "green", 56_551,
-           "TLC's whole January 2024 green parquet file, unchanged"),
-    Sample("zones", "taxi_zone_lookup.csv", "zones", 265,
-           "TLC's taxi zone lookup (CRLF line endings; zones 264/265 are Unknown, service zone N/A)"),
-    Sample("yellow-2020-07", "samples/yellow_tripdata_2020-07.rides.csv", "yellow", 266,
-           "266 yellow trips from around 2020-07-01 (the Zoomcamp's streaming rides.csv)"),
-    Sample("green-2019-10", "samples/green_tripdata_2019-10.head1k.csv", "green", 8,
-           "the first 1 KB of TLC's October 2019 green CSV"),
-    Sample("fhv", "samples/fhv_tripdata_2019-10.head1k.csv", "fhv", 16,
-           "the first 1 KB of TLC's October 2019 FHV CSV (TLC's original 2019 header)"),
-    Sample("fhvhv", "samples/fhvhv_tripdata_2020-01.head1k.csv", "fhvhv", 14,
-           "the first 1 KB of TLC's January 2020 high-volume FHV CSV"),
-)}
+# The table lives beside the files it describes (its origins are in SOURCES.md there).
+SAMPLES: dict[str, Sample] = {s["name"]: Sample(**s) for s in json.loads(
+    (resources.files("dockermagic.ingest") / "nyctlc_samples" / "samples.json").read_text(encoding="utf-8"))}
 
 
 def samples() -> list[Sample]:

@@ -1,6 +1,8 @@
 """%docker results bind to names, plain dispatch without IPython, volumes labelled, interrupts detach."""
 
 import io
+import json
+import re
 import signal
 import threading
 import time
@@ -39,11 +41,15 @@ run -d --name {{cname}} --network {net} -p 127.0.0.1::8080 debian:bookworm sh -c
     assert got["port"][0].startswith("8080/tcp -> 127.0.0.1:") and got["port"].to_frame().shape == (1, 1)
     assert got["info"].raw["ID"] == client.info()["ID"]
     assert [r["name"] for r in got["nets"].rows] == [net] and name in got["nets"]._repr_html_()
+    # inspect and network inspect: the CLI's JSON array in a terminal, folded JSON in a notebook
+    for var in ("inspect", "nets"):
+        assert json.loads(repr(got[var]))[0]["Id"] == got[var][0]["Id"] and repr(got[var]).startswith("[\n    {")
+        assert got[var]._repr_html_().startswith('<div class="dm-json"') and "<details open>" in got[var]._repr_html_()
     for var in ("top", "stats", "version", "info", "images", "netls", "vols", "ps", "nets", "logs", "inspect"):
         frame = got[var].to_frame()
         assert isinstance(frame, pd.DataFrame) and len(frame) >= 1, var
         html = got[var]._repr_html_()
-        assert html.startswith(("<table", "<pre")) and repr(got[var]), var  # notebook and terminal forms
+        assert html.startswith(("<table", "<pre", '<div class="dm-json"')) and repr(got[var]), var
     assert list(got["vols"].to_frame()["name"]) == [vol]
 
 
@@ -266,3 +272,40 @@ def test_run_of_a_standin_says_so_once_and_an_image_built_on_it_does_not(ip, cli
     ip.run_line_magic("docker", f"run --rm --name {cleanup.name('dm-own')} {tag} sh -c 'echo own $OWN'")
     out = capsys.readouterr().out.splitlines()
     assert "own 1" in out and not [l for l in out if "stand-in" in l], out
+
+
+def test_ps_shows_the_clis_columns_then_ours(ip, client, cleanup, images):
+    name = cleanup.name("dm-cols")
+    c = client.containers.run("debian:bookworm", ["sh", "-c", "sleep 60 # a long command line"], name=name,
+                              detach=True, labels=cleanup.labels, ports={"8080/tcp": ("127.0.0.1", None)})
+    cleanup.container(c)
+    c.reload()
+    host_port = c.attrs["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"]
+    ps = ip.run_line_magic("docker", f"ps --filter name={name}")
+    head, row = repr(ps).splitlines()
+    cells = re.split(r"\s{3,}", row)
+    assert re.split(r"\s{3,}", head) == ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES",
+                                         "NETWORKS", "IPS", "STAND-IN"]
+    assert cells[:3] == [c.id[:12], "debian:bookworm", '"sh -c \'sleep 60 # a…"']
+    assert re.fullmatch(r"(Less than a second|1 second|\d+ seconds) ago", cells[3]) and cells[4].startswith("Up ")
+    assert cells[5:9] == [f"127.0.0.1:{host_port}->8080/tcp", name, "bridge",
+                          c.attrs["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]]
+    assert "<th>COMMAND</th><th>CREATED</th>" in ps._repr_html_() and ps.to_frame().loc[0, "name"] == name
+    full = ip.run_line_magic("docker", f"ps --no-trunc --filter name={name}")
+    assert c.id in repr(full) and json.dumps("sh -c 'sleep 60 # a long command line'") in repr(full)
+    fields = ip.run_line_magic("docker", f"ps --filter name={name} --format '{{{{.Command}}}}|{{{{.RunningFor}}}}|"
+                                         "{{.CreatedAt}}'")
+    command, running_for, created_at = fields.lines[0].split("|")
+    assert command == cells[2] and running_for.endswith(" ago") and re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} \S+", created_at)
+
+
+def test_rmi_prints_the_untagged_and_deleted_lines(ip, client, cleanup, images):
+    tag = cleanup.image(f"{cleanup.name('dm-rmi')}:1")
+    image, _ = client.images.build(fileobj=io.BytesIO(b"FROM debian:bookworm\nLABEL dm.rmi=1\n"), tag=tag, rm=True,
+                                   labels=cleanup.labels)
+    other = cleanup.image(f"{tag.split(':')[0]}:2")
+    image.tag(other)
+    assert ip.run_line_magic("docker", f"rmi {other}") == [f"Untagged: {other}"]
+    lines = ip.run_line_magic("docker", f"image rm {tag}")
+    assert lines[0] == f"Untagged: {tag}" and f"Deleted: {image.id}" in lines and repr(lines).startswith("Untagged")

@@ -149,3 +149,15 @@ def test_pandas_load_takes_a_bare_postgresql_url_and_says_what_failed(tmp_path):
     zones.write_text("LocationID,Borough,Zone,service_zone\n1,EWR,Newark Airport,EWR\n")
     with pytest.raises(LoadError, match=r"pandas load of taxi_zones.csv into t after 0 rows \(connection"):
         load_with_pandas(zones, "t", "postgresql://root:pw@127.0.0.1:1/x", progress=False)
+
+
+def test_load_options_are_one_dataclass_and_keywords_override_it(tmp_path):
+    from dockermagic.ingest.loader import LoadOptions, _options
+
+    base = LoadOptions(if_exists="append", streams=2)
+    assert _options(base, {"streams": 1}) == LoadOptions(if_exists="append", streams=1)
+    assert base.streams == 2  # the caller's options are not changed
+    with pytest.raises(LoadError, match="^load_file has no setting 'chunk': use if_exists, types"):
+        load_file(tmp_path / "x.csv", "t", conn_or_server=None, chunk=5)
+    with pytest.raises(LoadError, match="^if_exists must be"):
+        load_file(tmp_path / "x.csv", "t", conn_or_server=None, options=LoadOptions(if_exists="merge"))
