@@ -9,6 +9,7 @@ from __future__ import annotations
 from .client import connect, get_client
 from .errors import CommandError, DockerMagicError, EngineUnavailable, ImageKitError
 from .engine.imagekit import ensure_image, ensure_images, standin_notice
+from .ownership import namespaced, reset
 
 __all__ = [
     "CommandError",
@@ -20,6 +21,8 @@ __all__ = [
     "ensure_images",
     "get_client",
     "load_ipython_extension",
+    "namespaced",
+    "reset",
     "standin_notice",
 ]
 

@@ -16,6 +16,7 @@ from typing import Any
 import docker.errors
 import ipywidgets as w
 
+from .. import ownership
 from ..client import get_client
 from ..errors import from_docker_error
 from ..engine.events import RESYNC
@@ -44,10 +45,14 @@ class NetworksView(_Live, w.VBox):
         client: a docker client (default: the shared one).
         watch: follow the engine with an event stream of its own (a Dashboard passes False and feeds
             the view from its one stream).
+        mine: only the networks and containers this user made (by owner labels; a shared network
+            such as ``bridge`` shows when one of them is on it); by default True when a namespace
+            is set (a shared engine), else False.
     """
 
-    def __init__(self, client=None, watch: bool = True, **kwargs):
+    def __init__(self, client=None, watch: bool = True, mine: bool | None = None, **kwargs):
         self._client = client or get_client()
+        self._mine = ownership.namespace_of(self._client) is not None if mine is None else mine
         self._networks: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._render_lock = threading.RLock()  # a pick inside a render renders again
@@ -145,6 +150,9 @@ class NetworksView(_Live, w.VBox):
                 cattrs = self._client.api.inspect_container(c["id"])
             except docker.errors.NotFound:  # leaving: its own event follows
                 continue
+            if self._mine and not ownership.is_mine((cattrs.get("Config") or {}).get("Labels"), self._client):
+                c["other"] = True
+                continue
             c["ports"] = published_ports(cattrs)
             nets = container_networks(cattrs)
             c["nics"] = len(nets)
@@ -152,6 +160,10 @@ class NetworksView(_Live, w.VBox):
                 if n["network_id"].startswith(row["id"]):
                     c["aliases"] = n["aliases"]
                     row["gateway"] = row["gateway"] or n["gateway"]
+        if self._mine:
+            row["containers"] = [c for c in row["containers"] if not c.pop("other", False)]
+            if not row["containers"] and not ownership.is_mine(attrs.get("Labels"), self._client):
+                return None
         return row
 
     def networks(self) -> list[dict[str, Any]]:

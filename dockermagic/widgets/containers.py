@@ -8,6 +8,7 @@ from typing import Any
 import docker.errors
 import ipywidgets as w
 
+from .. import ownership
 from ..client import get_client
 from ..errors import from_docker_error
 from ..engine.events import RESYNC
@@ -45,15 +46,18 @@ class ContainersView(_Live, w.VBox):
         watch: follow the engine with an event stream of its own (a Dashboard passes False and feeds
             the view from its one stream).
         page_size: rows shown at once (sorted by name); None for all.
+        mine: only containers this user made (``ps --mine``, by owner labels); by default True when
+            a namespace is set (a shared engine), else False.
 
     Raises:
         CommandError: a filter is not ``key=value``.
     """
 
     def __init__(self, client=None, filters: list[str] | dict[str, Any] | None = None,
-                 tick: float | None = 30.0, watch: bool = True, page_size: int | None = 50, **kwargs):
+                 tick: float | None = 30.0, watch: bool = True, page_size: int | None = 50,
+                 mine: bool | None = None, **kwargs):
         self._client = client or get_client()
-        self._filters = filter_dict(filters)
+        self._filters = ownership.with_mine(filter_dict(filters), self._client, mine)
         self._rows: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._render_lock = threading.RLock()  # the watcher, the uptime clock and clicks all render
