@@ -113,9 +113,55 @@ class _Reader:
                 return m.end()
         return None
 
+    def escape(self, i: int, quote: str | None) -> int:
+        """The backslash at ``i``: a line continuation, an escaped character, or (in double quotes
+        before an ordinary character) itself."""
+        text = self.text
+        nxt = text[i + 1:i + 2]
+        if text.startswith("\r\n", i + 1):
+            return i + 3
+        if nxt == "\n":
+            return i + 2  # a line continuation, in or out of double quotes
+        if quote == '"' and nxt not in _DOUBLE_QUOTE_ESCAPES:
+            self.add("\\")
+            return i + 1
+        self.add(nxt)
+        return i + 2
+
+    def unquoted(self, ch: str, i: int) -> tuple[int, str | None]:
+        """An unquoted character at ``i``; returns the next index and the quote it opens, if any."""
+        text, n = self.text, len(self.text)
+        if ch in " \t\r":
+            self.end_word()
+        elif ch == "\n":
+            self.end_command()
+            self.template = 0
+        elif ch in "'\"":
+            self.add("")
+            return i + 1, ch
+        elif ch == "#" and not self.started:
+            end = text.find("\n", i)
+            return (n if end < 0 else end), None
+        elif ch == "~" and not self.started and text[i + 1:i + 2] in ("", "/", " ", "\t", "\n", "\r"):
+            self.add(os.path.expanduser("~"))
+        else:
+            self.add(ch)
+        return i + 1, None
+
+    def template_mark(self, i: int) -> int | None:
+        """``{{``/``}}`` of a Go template at ``i``: its $ and { are docker's, not ours."""
+        if self.template and self.text.startswith("}}", i):
+            self.template -= 1
+        elif self.text.startswith("{{", i):
+            self.template += 1
+        else:
+            return None
+        self.add(self.text[i:i + 2])
+        return i + 2
+
     def read(self) -> list[list[str]]:
         text, n = self.text, len(self.text)
-        i, quote, template = 0, None, 0
+        i, quote, self.template = 0, None, 0
         while i < n:
             ch = text[i]
             if quote == "'":
@@ -127,63 +173,29 @@ class _Reader:
                 continue
             if not self.started and quote is None:
                 self.word_at = i
-            if ch == "\\":
-                nxt = text[i + 1:i + 2]
-                if text.startswith("\r\n", i + 1):
-                    i += 3
-                elif nxt == "\n":
-                    i += 2  # a line continuation, in or out of double quotes
-                elif quote == '"' and nxt not in _DOUBLE_QUOTE_ESCAPES:
-                    self.add(ch)
-                    i += 1
-                else:
-                    self.add(nxt)
-                    i += 2
-                continue
-            if template and text.startswith("}}", i):
-                template -= 1
-                self.add("}}")
-                i += 2
-                continue
-            if text.startswith("{{", i):
-                template += 1  # a Go template: its $ and { are docker's, not ours
-                self.add("{{")
-                i += 2
-                continue
-            if ch in "$`{" and not template:
+            after = self.escape(i, quote) if ch == "\\" else self.template_mark(i)
+            if after is None and ch in "$`{" and not self.template:
                 after = self.expand(i)
-                if after is not None:
-                    i = after
-                    continue
-            if quote == '"':
-                if ch == '"':
-                    quote = None
-                else:
+            if after is not None:
+                i = after
+            elif quote == '"':
+                quote = None if ch == '"' else quote
+                if quote:
                     self.add(ch)
-            elif ch in " \t\r":
-                self.end_word()
-            elif ch == "\n":
-                self.end_command()
-                template = 0
-            elif ch in "'\"":
-                quote = ch
-                self.add("")
-            elif ch == "#" and not self.started:
-                end = text.find("\n", i)
-                i = n if end < 0 else end
-                continue
-            elif ch == "~" and not self.started and text[i + 1:i + 2] in ("", "/", " ", "\t", "\n", "\r"):
-                self.add(os.path.expanduser("~"))
+                i += 1
             else:
-                self.add(ch)
-            i += 1
+                i, quote = self.unquoted(ch, i)
         if quote:
-            line = text[self.word_at:].split("\n")[0]
-            start = text.rfind("\n", 0, self.word_at) + 1
-            raise CommandError(f"Cannot read the command line {_shown(text[start:self.word_at] + line)!r}: "
-                               f"the {'single' if quote == chr(39) else 'double'} quote is never closed.")
+            self.unclosed(quote)
         self.end_command()
         return self.commands
+
+    def unclosed(self, quote: str) -> None:
+        text = self.text
+        line = text[self.word_at:].split("\n")[0]
+        start = text.rfind("\n", 0, self.word_at) + 1
+        raise CommandError(f"Cannot read the command line {_shown(text[start:self.word_at] + line)!r}: "
+                           f"the {'single' if quote == chr(39) else 'double'} quote is never closed.")
 
 
 def split_commands(text: str, *, cwd: str | None = None, namespace: dict | None = None) -> list[list[str]]:
@@ -205,3 +217,12 @@ def split_commands(text: str, *, cwd: str | None = None, namespace: dict | None 
                 raise CommandError("A line holds only 'docker'; add a subcommand such as 'ps'.")
         commands.append(words)
     return commands
+
+
+def split_words(text: str, *, cwd: str | None = None, namespace: dict | None = None) -> list[str]:
+    """One line of options (a magic's first line) as argv, read exactly as a ``%%docker`` line is.
+
+    Raises:
+        CommandError: as ``split_commands``.
+    """
+    return [w for words in _Reader(text, cwd or os.getcwd(), namespace).read() for w in words]

@@ -10,6 +10,7 @@ step leaves no container). ``builder="legacy"|"buildkit"`` chooses. Where the li
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import docker
@@ -19,7 +20,7 @@ from . import buildkit, imagekit
 from .. import imageref, redaction
 from .build_state import (BuildResult, BuildState, LineJoiner, PlainProgress, Progress, SilentProgress,  # noqa: F401
                           _failure, _progress_for, set_default_progress)
-from ..client import notebook_label
+from ..client import image_labels
 from ..errors import CommandError, Interrupted, engine_errors
 
 Say = Callable[[str], None]
@@ -107,26 +108,24 @@ def choose_builder(builder: str | None, client: docker.DockerClient) -> str:
     return "legacy"
 
 
-def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str = "Dockerfile",
-                tags: list[str] | None = None, buildargs: dict | None = None, target: str | None = None,
-                nocache: bool = False, pull: bool = False, labels: dict | None = None,
-                network_mode: str | None = None, platform: str | None = None, builder: str | None = None,
-                say: Say = print, progress: Progress | None = None) -> BuildResult:
-    """Build an image from a context directory. Similar to ``docker build -f FILE -t TAG PATH``.
+@dataclass
+class BuildOptions:
+    """What a ``docker build`` line asks for besides the context; names follow the SDK's ``build``."""
 
-    Args:
-        path: the build context; its ``.dockerignore`` is honoured.
-        dockerfile: the Dockerfile, relative to ``path`` (or absolute).
-        builder: ``"buildkit"``, ``"legacy"``, or None for BuildKit where the engine and a client allow.
-        say: where notices go (context size, stand-ins); progress: where build lines go.
+    dockerfile: str = "Dockerfile"
+    tags: list[str] = field(default_factory=list)
+    buildargs: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)
+    target: str | None = None
+    nocache: bool = False
+    pull: bool = False
+    network_mode: str | None = None
+    platform: str | None = None
+    builder: str | None = None
 
-    Returns: a BuildResult (``.log`` holds every line, ``.history`` the layers).
-    Raises: BuildFailed naming the step, its instruction and last output; CommandError when the
-    Dockerfile is missing, a tag is invalid, or the Dockerfile needs what this engine lacks.
-    """
-    redaction.remember_env(buildargs)
-    tags = list(tags or [])
-    check_tags(tags)
+
+def _read_dockerfile(path: str, dockerfile: str) -> tuple[str, str]:
+    """(the Dockerfile's full path, its text), refusing what this engine cannot build."""
     df_path = dockerfile if os.path.isabs(dockerfile) else os.path.join(path, dockerfile)
     if not os.path.isfile(df_path):
         raise CommandError(f"There is no Dockerfile at {df_path}.")
@@ -135,8 +134,30 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
     problem = buildkit.frontend_problem(text, registry=imagekit.pulls_allowed())
     if problem:
         raise CommandError(problem)
+    return df_path, text
+
+
+def build_image(path: str = ".", options: BuildOptions | None = None, *, client: docker.DockerClient,
+                say: Say = print, progress: Progress | None = None, **fields) -> BuildResult:
+    """Build an image from a context directory. Similar to ``docker build -f FILE -t TAG PATH``.
+
+    Args:
+        path: the build context; its ``.dockerignore`` is honoured.
+        options: a BuildOptions; ``fields`` set or override single ones (``tags=["app:1"]``,
+            ``dockerfile`` relative to ``path`` or absolute, ``builder="buildkit"|"legacy"`` or
+            None for BuildKit where the engine and a client allow).
+        say: where notices go (context size, stand-ins); progress: where build lines go.
+
+    Returns: a BuildResult (``.log`` holds every line, ``.history`` the layers).
+    Raises: BuildFailed naming the step, its instruction and last output; CommandError when the
+    Dockerfile is missing, a tag is invalid, or the Dockerfile needs what this engine lacks.
+    """
+    o = replace(options or BuildOptions(), **fields)
+    redaction.remember_env(o.buildargs)
+    check_tags(o.tags)
+    df_path, text = _read_dockerfile(path, o.dockerfile)
     with engine_errors("build the image"):
-        kind = choose_builder(builder, client)
+        kind = choose_builder(o.builder, client)
         _ensure_bases(text, client, say)
     inside = os.path.commonpath([os.path.abspath(df_path), os.path.abspath(path)]) == os.path.abspath(path)
     # A Dockerfile outside the context goes by its absolute path; the SDK adds it to the tar itself.
@@ -144,19 +165,19 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
     for line in context_notice(context_size(path, rel_df), path):
         say(line)
     progress = progress or _progress_for(say)
-    # Only the notebook's label: it lets run_pack remove what a notebook built. The legacy builder
-    # adds a --label as one more LABEL step (so a plain build outside a notebook keeps its steps);
+    # The notebook's and the owner's labels only: they let run_pack and reset remove what a notebook
+    # or a learner built. The legacy builder adds them as one more LABEL step;
     # BuildKit writes it into the image's config without a step.
-    options = buildkit.BuildOptions(tags, buildargs, {**notebook_label(), **(labels or {})}, target, nocache,
-                                    pull, network_mode, platform)
+    flags = buildkit.BuildOptions(list(o.tags), o.buildargs, {**image_labels(client), **o.labels}, o.target, o.nocache,
+                                  o.pull, o.network_mode, o.platform)
     state = buildkit.BuildKitState() if kind == "buildkit" else BuildState()
     ok = False
     try:
         with engine_errors("build the image"):
             if kind == "buildkit":
-                image_id = _run_buildkit(path, os.path.abspath(df_path), options, state, progress, text)
+                image_id = _run_buildkit(path, os.path.abspath(df_path), flags, state, progress, text)
             else:
-                image_id = _run_legacy(path, rel_df, options, state, progress, client)
+                image_id = _run_legacy(path, rel_df, flags, state, progress, client)
             attrs = client.api.inspect_image(image_id)
         ok = True
     except KeyboardInterrupt as exc:  # both builders cancel the running step before this arrives
@@ -165,7 +186,11 @@ def build_image(path: str = ".", *, client: docker.DockerClient, dockerfile: str
     finally:
         if not ok:  # also on Ctrl-C: a notebook view must stop updating
             progress.finish(state, False, f"Build failed at step {state.step}/{state.steps} after {state.elapsed:.1f} s.")
-    result = BuildResult(attrs["Id"], tags, attrs.get("Size", 0), state.elapsed, state.steps,
+    return _built(attrs, o.tags, state, progress, client)
+
+
+def _built(attrs: dict, tags: list[str], state, progress: Progress, client) -> BuildResult:
+    result = BuildResult(attrs["Id"], list(tags), attrs.get("Size", 0), state.elapsed, state.steps,
                          state.cache_hits, state.log, client=client)
     progress.finish(state, True, f"Built {attrs['Id'][7:19]} in {result.seconds:.1f} s: {result.steps} steps, "
                                  f"{result.cache_hits} from cache.")
@@ -245,67 +270,11 @@ def save_dockerfile(text: str, path: str, *, overwrite: bool = False) -> None:
 
 def build_from_text(text: str, *, client: docker.DockerClient, context: str | None = None,
                     file: str | None = None, overwrite: bool = False, **options) -> BuildResult:
-    """Save ``text`` as the Dockerfile (``file`` inside ``context``) and build it, like ``%%writefile`` + ``docker build``."""
+    """Save ``text`` as the Dockerfile (``file`` inside ``context``) and build it, like ``%%writefile`` + ``docker build``.
+
+    ``options`` go to ``build_image`` (``options=BuildOptions(...)``, ``say=``, ``progress=``, single fields).
+    """
     context = context or os.getcwd()
     name = file or "Dockerfile"
     save_dockerfile(text, os.path.join(context, name), overwrite=overwrite)
-    return build_image(context, client=client, dockerfile=name, **options)
-
-
-def parse_build_args(args: list[str]) -> tuple[str, dict]:
-    """A ``docker build`` argv → (context path, build_image keyword arguments)."""
-    opts: dict = {"tags": [], "buildargs": {}, "labels": {}, "dockerfile": "Dockerfile"}
-    path = None
-    it = iter(args)
-    for a in it:
-        key, eq, val = a.partition("=") if a.startswith("--") else (a, "", "")
-
-        def need():
-            v = val if eq else next(it, None)
-            if v is None:
-                raise CommandError(f"docker build: {key} needs a value.")
-            return v
-
-        if key in ("-t", "--tag"):
-            opts["tags"].append(need())
-        elif key in ("-f", "--file"):
-            opts["dockerfile"] = need()
-        elif key in ("--build-arg", "--label"):
-            k, has, v = need().partition("=")
-            if key == "--build-arg":
-                opts["buildargs"][k] = v if has else os.environ.get(k, "")
-            else:
-                opts["labels"][k] = v
-        elif key == "--target":
-            opts["target"] = need()
-        elif key in ("--network", "--platform", "--builder"):
-            opts[{"--network": "network_mode"}.get(key, key[2:])] = need()
-        elif a in ("-q", "--quiet"):
-            opts["quiet"] = True
-        elif a == "--no-cache":
-            opts["nocache"] = True
-        elif a == "--pull":
-            opts["pull"] = True
-        elif a.startswith("-"):
-            raise CommandError(f"docker build: unsupported option {a}.")
-        elif path is None:
-            path = a
-        else:
-            raise CommandError("docker build takes exactly one context path.")
-    if path is None:
-        raise CommandError("docker build needs a context path, e.g. '.'.")
-    return path, opts
-
-
-def build_command(args: list[str], *, client: docker.DockerClient, cwd: str | None = None, say: Say = print) -> BuildResult:
-    """Run a ``docker build`` argv, e.g. ``["-f", "Dockerfile.dev", "-t", "frontend:dev", "."]``."""
-    path, opts = parse_build_args(args)
-    cwd = cwd or os.getcwd()
-    path = os.path.join(cwd, path)
-    # As with the CLI, -f is relative to the current directory; failing that, to the context.
-    in_cwd = os.path.join(cwd, opts["dockerfile"])
-    if os.path.isfile(in_cwd):
-        opts["dockerfile"] = os.path.abspath(in_cwd)
-    if opts.pop("quiet", False):
-        say, opts["progress"] = (lambda line: None), SilentProgress()
-    return build_image(path, client=client, say=say, **opts)
+    return build_image(context, client=client, **{**options, "dockerfile": name})

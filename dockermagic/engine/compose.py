@@ -24,7 +24,8 @@ from typing import Callable
 import yaml
 
 from . import compose_labels, compose_project, containers, imagekit
-from .. import redaction
+from .. import ownership, redaction
+from ..client import engine_env  # Compose talks to the engine the client does
 from ..errors import ComposeError, Interrupted
 from ..tables import Table
 
@@ -35,11 +36,6 @@ SUBCOMMANDS = ("attach", "build", "commit", "config", "cp", "create", "down", "e
                "images", "kill", "logs", "ls", "pause", "port", "ps", "publish", "pull", "push", "restart", "rm",
                "run", "scale", "start", "stats", "stop", "top", "unpause", "up", "version", "volumes", "wait",
                "watch")
-# Compose's global options: those taking a value, and the bare ones. Anything else is refused.
-_GLOBAL_WITH_VALUE = {"-f": "files", "--file": "files", "-p": "project", "--project-name": "project",
-                      "--project-directory": "project_dir", "--project-dir": "project_dir", "--env-file": None,
-                      "--profile": None, "--progress": None, "--ansi": None, "--parallel": None}
-_GLOBAL_FLAGS = ("--compatibility", "--dry-run", "--all-resources")
 _HOLD = 0.3  # seconds the last line waits: long enough for Compose to exit after its error
 
 
@@ -106,58 +102,6 @@ class ComposeCall:
         return out + self.options + [self.subcommand] + args
 
 
-def parse_define(argv: list[str], cwd: str) -> tuple[str | None, str, str | None]:
-    """``%%compose`` options → (project name, project dir, file name or None to let Compose's rule choose)."""
-    project, pdir, file = None, cwd, None
-    it = iter(argv)
-    for a in it:
-        opt, eq, val = a.partition("=")
-        if opt not in ("-p", "--project-name", "--project-dir", "--project-directory", "-f", "--file"):
-            raise ComposeError(f"%%compose: unknown option {a!r}; use -p NAME, --project-dir DIR, -f FILE.")
-        value = val if eq else next(it, None)
-        if not value:
-            raise ComposeError(f"%%compose: {opt} needs a value.")
-        if opt in ("-p", "--project-name"):
-            project = value
-        elif opt in ("-f", "--file"):
-            file = value
-        else:
-            pdir = os.path.abspath(os.path.join(cwd, value))
-    return project, pdir, file
-
-
-def parse_compose(argv: list[str]) -> ComposeCall:
-    """``["-p", "shop", "up", "-d"]`` → ComposeCall. Raises ComposeError for a line Compose can't take."""
-    found: dict = {"files": [], "options": []}
-    it = iter(argv)
-    for a in it:
-        opt, eq, val = a.partition("=")
-        if opt in _GLOBAL_WITH_VALUE:
-            value = val if eq else next(it, None)
-            if not value:
-                raise ComposeError(f"compose: {opt} needs a value.")
-            key = _GLOBAL_WITH_VALUE[opt]
-            if key == "files":
-                found["files"].append(value)
-            elif key:
-                found[key] = value
-            else:
-                found["options"] += [opt, value]
-        elif a in _GLOBAL_FLAGS:
-            found["options"].append(a)
-        elif a.startswith("-"):
-            raise ComposeError(f"compose: unknown option {a} before the subcommand.")
-        elif a not in SUBCOMMANDS:
-            raise ComposeError(f"compose: {a!r} is not a subcommand; expected one of {', '.join(SUBCOMMANDS)}.")
-        else:
-            files = found.pop("files")
-            call = ComposeCall(a, list(it), files[0] if files else None, files=files[1:], **found)
-            if a == "exec" and len([x for x in call.args if not x.startswith("-")]) < 2:
-                raise ComposeError("compose exec needs a service and a command, e.g. exec db psql -U root.")
-            return call
-    raise ComposeError(f"compose: which subcommand? Expected one of {', '.join(SUBCOMMANDS)}.")
-
-
 def run_compose(call: ComposeCall, *, cwd: str | None = None, say: Say = print) -> list[str]:
     """Run Compose, streaming its output. Similar to ``docker compose -f FILE -p PROJECT SUB ARGS``.
 
@@ -170,7 +114,7 @@ def run_compose(call: ComposeCall, *, cwd: str | None = None, say: Say = print) 
         # No COMPOSE_BAKE=false here: Compose 2.40 calls it deprecated and warns about it; without
         # buildx it falls back to its own builder after one warning line, which is what we want.
         proc = subprocess.Popen(argv, cwd=cwd or os.getcwd(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, errors="replace")
+                                stderr=subprocess.STDOUT, text=True, errors="replace", env=engine_env())
     except OSError as exc:
         raise ComposeError(f"Could not start Compose ({argv[0]}): {exc}.") from None
     pending: queue.Queue = queue.Queue()
@@ -214,7 +158,7 @@ def run_compose(call: ComposeCall, *, cwd: str | None = None, say: Say = print) 
 
 def _captured(call: ComposeCall, cwd: str) -> str:
     done = subprocess.run(call.argv(compose_tool()), cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, errors="replace")
+                          text=True, errors="replace", env=engine_env())
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
         raise ComposeError(f"Compose {call.subcommand} failed: {redaction.redact(last)}")
@@ -260,14 +204,15 @@ def _json_table(call: ComposeCall, cwd: str) -> Table:
     return Table(_TABLES[call.subcommand], rows)
 
 
-def compose_command(args: list[str], *, cwd: str | None = None, client=None, say: Say = print):
-    """Carry out a ``docker compose`` argv; ``ps``, ``ls`` and ``images`` return tables, the rest streams.
+def compose_command(call: ComposeCall, *, cwd: str | None = None, client=None, say: Say = print):
+    """Carry out a Compose command line (``dockermagic.cli.options.parse_compose`` makes ``call`` from
+    argv); ``ps``, ``ls`` and ``images`` return tables, the rest streams.
 
     Returns: a ContainerList for ``ps``, a Table for ``ls``/``images``, else Compose's output lines.
-    Raises: ComposeError (bad line, missing tool, a missing image, or Compose's own failure).
+    Raises: ComposeError (missing tool, a missing image, or Compose's own failure).
     """
-    call = parse_compose(args)
     cwd = cwd or os.getcwd()
+    call = ownership.namespaced_compose_call(call, cwd, client=client)  # -p web → -p alice-web
     v2 = compose_tool()[-1] == "compose"
     if client is None and call.subcommand in ("ps", "up", "build", "run", "create", "pull"):
         from ..client import get_client

@@ -8,7 +8,7 @@ from .each import for_each
 from ..errors import CommandError, DockerMagicError, Interrupted, from_docker_error
 from .following import follow_lines
 from ..cli.formatting import Lines
-from ..cli.grammar import whole_number
+from ..values import whole_number
 from ..redaction import redact_lines, remember_env
 
 

@@ -7,8 +7,7 @@ from docker.types import IPAMConfig, IPAMPool
 from ..client import labels_with_defaults
 from .each import for_each
 from ..errors import CommandError, from_docker_error
-from ..cli.formatting import Lines
-from ..cli.grammar import flag, parse, parse_filters, parse_prune
+from ..values import parse_filters
 from .summary import network_row
 from .inspecting import InspectResult
 from ..tables import html_table, text_grid
@@ -110,40 +109,3 @@ def prune(*, client, filters: list[str] | None = None) -> list[str]:
         return client.api.prune_networks(filters=by_key or None).get("NetworksDeleted") or []
     except Exception as exc:
         raise from_docker_error(exc, "prune networks") from exc
-
-
-CREATE_FLAGS = [flag("driver", "-d", "--driver", value=True), flag("subnet", "--subnet", value=True),
-                flag("gateway", "--gateway", value=True), flag("ip_range", "--ip-range", value=True),
-                flag("internal", "--internal"), flag("labels", "--label", repeat=True)]
-
-
-def network_command(argv: list[str], *, client):
-    """Route ``network SUB …`` words to the functions above."""
-    if not argv:
-        raise CommandError("'docker network' needs a subcommand: create, ls, inspect, connect, disconnect, rm, prune.")
-    sub, rest = argv[0], argv[1:]
-    if sub == "create":
-        p = parse("network create", rest, CREATE_FLAGS)
-        if len(p.args) != 1:
-            raise CommandError("'docker network create' needs exactly one network name.")
-        return create(p.args[0], client=client, **p.flags)
-    if sub in ("ls", "list"):
-        parse("network ls", rest, [])
-        return ls(client=client)
-    if sub == "inspect":
-        return inspect(parse("network inspect", rest, []).args, client=client)
-    if sub == "connect":
-        p = parse("network connect", rest, [flag("ip", "--ip", value=True), flag("aliases", "--alias", repeat=True)])
-        if len(p.args) != 2:
-            raise CommandError("'docker network connect' needs NETWORK CONTAINER.")
-        return connect(*p.args, client=client, **p.flags)
-    if sub == "disconnect":
-        p = parse("network disconnect", rest, [flag("force", "-f", "--force")])
-        if len(p.args) != 2:
-            raise CommandError("'docker network disconnect' needs NETWORK CONTAINER.")
-        return disconnect(*p.args, client=client, **p.flags)
-    if sub in ("rm", "remove"):
-        return Lines(rm(parse("network rm", rest, []).args, client=client))
-    if sub == "prune":
-        return Lines(prune(client=client, filters=parse_prune("network prune", rest)))
-    raise CommandError(f"'docker network {sub}' is not supported.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import docker
@@ -13,8 +14,8 @@ from . import imagekit
 from ..client import default_labels, labels_with_defaults
 from ..errors import CommandError, Interrupted, engine_errors, from_docker_error
 from .following import follow_lines
-from ..cli.grammar import whole_number
 from ..redaction import remember_env
+from ..values import whole_number
 
 
 def _port_range(text: str, spec: str, *, low: int) -> list[int]:
@@ -217,87 +218,125 @@ def parse_restart(policy: str) -> dict:
     return out
 
 
-def run(image: str, command: list[str] | None = None, *, client, detach: bool = False,
-        name: str | None = None, env: list[str] | None = None, publish: list[str] | None = None,
-        volume: list[str] | None = None, network: str | None = None, label: list[str] | None = None,
-        rm: bool = False, workdir: str | None = None, user: str | None = None,
-        hostname: str | None = None, cwd: str | None = None, env_file: list[str] | None = None,
-        publish_all: bool = False, mount: list[str] | None = None, network_alias: list[str] | None = None,
-        entrypoint: str | None = None, restart: str | None = None, init: bool = False,
-        say: Callable[[str], None] = print):
-    """Create and start a container. Similar to ``docker run``.
+@dataclass
+class RunOptions:
+    """What a ``docker run`` line asks for besides the image and command; field names follow the
+    CLI's long flags (``--env-file`` is ``env_file``), lists for the flags that repeat."""
 
-    Without ``detach`` the container's output is passed to ``say`` as it arrives until it exits.
+    detach: bool = False
+    name: str | None = None
+    env: list[str] = field(default_factory=list)
+    env_file: list[str] = field(default_factory=list)
+    publish: list[str] = field(default_factory=list)
+    publish_all: bool = False
+    volume: list[str] = field(default_factory=list)
+    mount: list[str] = field(default_factory=list)
+    network: str | None = None
+    network_alias: list[str] = field(default_factory=list)
+    rm: bool = False
+    workdir: str | None = None
+    entrypoint: str | None = None
+    user: str | None = None
+    hostname: str | None = None
+    label: list[str] = field(default_factory=list)
+    restart: str | None = None
+    init: bool = False
 
-    Returns:
-        The docker SDK Container.
 
-    Raises:
-        Interrupted: Ctrl-C while attached; the container keeps running (``partial`` is it) and
-            the message says how to stop it.
-    """
-    cwd = cwd or os.getcwd()
-    environment = read_env_files(env_file or [], cwd=cwd)
-    environment += [e if "=" in e else f"{e}={os.environ.get(e, '')}" for e in env or []]
-    remember_env(environment, public=[image, name or ""])  # from now on masked wherever they appear
-    if network_alias and not network:
+def _environment(image: str, o: RunOptions, cwd: str) -> list[str]:
+    environment = read_env_files(o.env_file, cwd=cwd)
+    environment += [e if "=" in e else f"{e}={os.environ.get(e, '')}" for e in o.env]
+    remember_env(environment, public=[image, o.name or ""])  # from now on masked wherever they appear
+    return environment
+
+
+def _create_options(image: str, o: RunOptions, cwd: str, client) -> dict:
+    """The SDK's ``containers.create`` keywords for ``o``, every word checked before the engine is asked."""
+    if o.network_alias and not o.network:
         raise CommandError("'docker run --network-alias' needs --network (a user-defined network).")
-    extra = {}
-    mounts = [parse_mount(m, cwd=cwd) for m in mount or []] + anonymous_volumes(volume or [])
-    binds = bind_volumes(volume or [], cwd=cwd)
-    ports = publish_ports(publish or [])
-    if restart:
-        extra["restart_policy"] = parse_restart(restart)
-    if entrypoint is not None:
-        extra["entrypoint"] = entrypoint
-    if init:
-        extra["init"] = True
-    if publish_all:
-        extra["publish_all_ports"] = True
-    if network_alias:
+    kw = dict(name=o.name, environment=_environment(image, o, cwd), ports=publish_ports(o.publish),
+              volumes=bind_volumes(o.volume, cwd=cwd), network=o.network, labels=labels_with_defaults(o.label),
+              auto_remove=o.rm, working_dir=o.workdir, user=o.user, hostname=o.hostname)
+    if o.restart:
+        kw["restart_policy"] = parse_restart(o.restart)
+    if o.entrypoint is not None:
+        kw["entrypoint"] = o.entrypoint
+    if o.init:
+        kw["init"] = True
+    if o.publish_all:
+        kw["publish_all_ports"] = True
+    if o.network_alias:
         # Aliases live in the endpoint config of that one network (what the CLI sends too).
-        extra["networking_config"] = {network: client.api.create_endpoint_config(aliases=network_alias)}
-    labels = labels_with_defaults(label)
-    # The words are all understood; only now ask the engine for anything.
+        kw["networking_config"] = {o.network: client.api.create_endpoint_config(aliases=o.network_alias)}
+    kw["mounts"] = [parse_mount(m, cwd=cwd) for m in o.mount] + anonymous_volumes(o.volume)
+    return kw
+
+
+def _prepare(image: str, o: RunOptions, kw: dict, *, client, say) -> None:
+    """The image (pulled or a stand-in) and the volumes the run needs, as the CLI makes them before create."""
     with engine_errors(f"prepare to run {image}"):
         imagekit.ensure_image(image, client=client)
         notice = imagekit.standin_notice(image, client=client)
         if notice:
             say(notice)
-        ensure_volumes(volume_names(volume or [], mounts), client=client)
-        taken = [m["Target"] for m in mounts] + [b["bind"] for b in binds.values()]
-        mounts += image_volume_mounts(image, taken, client=client)
-    if mounts:
-        extra["mounts"] = mounts
+        ensure_volumes(volume_names(o.volume, kw["mounts"]), client=client)
+        taken = [m["Target"] for m in kw["mounts"]] + [b["bind"] for b in kw["volumes"].values()]
+        kw["mounts"] += image_volume_mounts(image, taken, client=client)
+    if not kw["mounts"]:
+        del kw["mounts"]
+
+
+def run(image: str, command: list[str] | None = None, options: RunOptions | None = None, *, client,
+        cwd: str | None = None, say: Callable[[str], None] = print, **fields):
+    """Create and start a container. Similar to ``docker run``.
+
+    Args:
+        options: the run's flags as a RunOptions; ``fields`` set or override single ones
+            (``run("redis", client=c, detach=True, name="cache")``).
+        say: receives the container's output lines while attached (without ``detach``).
+
+    Returns:
+        The docker SDK Container; None after an attached ``rm`` run (the container is gone).
+
+    Raises:
+        Interrupted: Ctrl-C while attached; the container keeps running (``partial`` is it) and
+            the message says how to stop it.
+    """
+    o = replace(options or RunOptions(), **fields)
+    cwd = cwd or os.getcwd()
+    kw = _create_options(image, o, cwd, client)
+    # The words are all understood; only now ask the engine for anything.
+    _prepare(image, o, kw, client=client, say=say)
     try:
-        container = client.containers.create(
-            image, command or None, name=name, environment=environment,
-            ports=ports, volumes=binds,
-            network=network, labels=labels, auto_remove=rm, working_dir=workdir, user=user,
-            hostname=hostname, **extra)
-        if detach:
+        container = client.containers.create(image, command or None, **kw)
+        if o.detach:
             container.start()
             return container
-        # Attached, as the CLI does it: attach and wait before start, so a container that exits
-        # (and with --rm is removed) at once still gives its output and its exit code.
-        output = client.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=True)
-        exit_code = ExitCode(client, container.id, "removed" if rm else "next-exit")
-        try:
-            container.start()
-        except BaseException:
-            output.close()
-            exit_code.close()
-            raise
+        output, exit_code = _attach(container, client, removed=o.rm)
     except Exception as exc:
         raise from_docker_error(exc, f"run {image}") from exc
     try:
-        _follow_attached(container, output, exit_code, say=say)
+        gone = _follow_attached(container, output, exit_code, say=say)
     except KeyboardInterrupt as exc:
         # Ctrl-C / the stop button ends our following only, as `docker run` with --sig-proxy=false.
         raise _detached(container) from exc
     finally:
         exit_code.close()
-    return container
+    return None if gone else container
+
+
+def _attach(container, client, *, removed: bool):
+    """Attach and wait before start, as the CLI does, so a container that exits (and with --rm is
+    removed) at once still gives its output and its exit code."""
+    output = client.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=True)
+    exit_code = ExitCode(client, container.id, "removed" if removed else "next-exit")
+    try:
+        container.start()
+    except BaseException:
+        output.close()
+        exit_code.close()
+        raise
+    return output, exit_code
 
 
 class ExitCode:
@@ -325,17 +364,20 @@ class ExitCode:
         self._response.close()
 
 
-def _follow_attached(container, output, exit_code: ExitCode, *, say: Callable[[str], None]) -> None:
+def _follow_attached(container, output, exit_code: ExitCode, *, say: Callable[[str], None]) -> bool:
+    """Stream the output until the container has stopped; True when it is gone (``--rm``)."""
     follow_lines(output, say)
     # The output can end a moment before the engine records the exit; like the CLI, return
     # only once the container has really stopped (with --rm: is removed).
     code = exit_code.get()
+    gone = False
     try:
         container.reload()
     except docker.errors.NotFound:
-        pass
+        gone = True
     if code:
         say(f"(container {container.name} exited with code {code})")
+    return gone
 
 
 def _detached(container) -> Interrupted:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from ..client import labels_with_defaults
 from .each import for_each
 from ..errors import CommandError, from_docker_error
-from ..cli.formatting import Lines
-from ..cli.grammar import flag, parse, parse_filters, parse_prune
+from ..values import parse_filters
 from .inspecting import InspectResult
 from ..tables import Table
 
@@ -64,31 +63,3 @@ def prune(*, client, filters: list[str] | None = None) -> list[str]:
         return client.api.prune_volumes(filters=by_key or None).get("VolumesDeleted") or []
     except Exception as exc:
         raise from_docker_error(exc, "prune volumes") from exc
-
-
-def volume_command(argv: list[str], *, client):
-    """Route ``volume SUB …`` words to the functions above."""
-    if not argv:
-        raise CommandError("'docker volume' needs a subcommand: create, ls, inspect, rm, prune.")
-    sub, rest = argv[0], argv[1:]
-    if sub == "create":
-        p = parse("volume create", rest, [flag("driver", "-d", "--driver", value=True),
-                                          flag("labels", "--label", repeat=True),
-                                          flag("opts", "-o", "--opt", repeat=True),
-                                          flag("name", "--name", value=True)])
-        if len(p.args) > 1 or (p.args and "name" in p.flags):
-            raise CommandError("'docker volume create' takes at most one volume name.")
-        name = p.flags.pop("name", None) or (p.args[0] if p.args else None)
-        return create(name, client=client, **p.flags)
-    if sub in ("ls", "list"):
-        p = parse("volume ls", rest, [flag("filters", "-f", "--filter", repeat=True), flag("quiet", "-q", "--quiet")])
-        t = ls(client=client, filters=p.flags.get("filters"))
-        return Lines([r["name"] for r in t.rows]) if p.flags.get("quiet") else t
-    if sub == "inspect":
-        return inspect(parse("volume inspect", rest, []).args, client=client)
-    if sub in ("rm", "remove"):
-        p = parse("volume rm", rest, [flag("force", "-f", "--force")])
-        return Lines(rm(p.args, client=client, **p.flags))
-    if sub == "prune":
-        return Lines(prune(client=client, filters=parse_prune("volume prune", rest)))
-    raise CommandError(f"'docker volume {sub}' is not supported.")

@@ -1,5 +1,8 @@
 """``%%dockerfile``: the cell is the Dockerfile; options mirror ``docker build``.
 
+The first line is read like a ``%docker`` line (POSIX quoting, ``{var}``/``$var``) against the
+grammar's ``%%dockerfile`` table, so ``--build-arg MSG="hello world"`` is one argument.
+
 In a notebook a build shows one line that updates in place (current step, elapsed time, last
 output); the whole log stays on the result (``.log``). In a terminal the lines stream as they come.
 """
@@ -13,26 +16,14 @@ import time
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import Pretty, display
 
+from ..cli import commands, grammar
+from ..cli.options import build_options
+from ..cli.words import split_words
 from ..engine import build
 from .. import client as dm_client
 from ..errors import DockerMagicError
-
-
-def _pairs(items, what, *, from_env: bool = False):
-    """KEY=VALUE options as a dict; with ``from_env`` a bare KEY takes its value from the
-    environment, as ``docker build --build-arg KEY`` does."""
-    out = {}
-    for item in items or []:
-        k, eq, v = item.partition("=")
-        if not eq and from_env:
-            v = os.environ.get(k, "")
-        elif not eq:
-            raise UsageError(f"{what} takes KEY=VALUE, got {item!r}.")
-        out[k] = v
-    return out
 
 
 class CompactProgress:
@@ -109,46 +100,33 @@ class BuildMagics(Magics):
         # compact view when the shell is a notebook kernel.
         build.set_default_progress(lambda say: CompactProgress() if in_notebook(self.shell) else None)
 
-    @magic_arguments()
-    @argument("path", nargs="?", default=None, help="build context directory, as docker build's PATH (same as --context)")
-    @argument("-t", "--tag", action="append", default=[], help="name:tag for the image (repeatable)")
-    @argument("-f", "--file", default=None, help="save the cell under this name in the context")
-    @argument("--context", default=None, help="build context directory (default: the notebook's directory)")
-    @argument("--build-arg", action="append", default=[], help="KEY=VALUE, or KEY to take it from the environment (repeatable)")
-    @argument("--target", default=None, help="stage to build in a multi-stage Dockerfile")
-    @argument("--no-cache", action="store_true", help="do not use the build cache")
-    @argument("--pull", action="store_true", help="always try to pull newer base images")
-    @argument("--label", action="append", default=[], help="KEY=VALUE image label (repeatable)")
-    @argument("--network", default=None, help="network for RUN instructions")
-    @argument("--platform", default=None, help="target platform, e.g. linux/amd64")
-    @argument("--builder", choices=build.BUILDERS, default=None,
-              help="buildkit (the default where the engine and a client have it) or legacy")
-    @argument("-q", "--quiet", action="store_true", help="show nothing while building; the result keeps the log")
-    @argument("--overwrite", action="store_true", help="replace an existing file %%%%dockerfile did not save")
     @no_var_expand
     @cell_magic
     def dockerfile(self, line, cell):
-        """Build an image from the cell, like ``docker build``; returns a BuildResult."""
+        """Replaced below by the grammar's help for %%dockerfile."""
         try:
-            args = parse_argstring(self.dockerfile, line)
-        except Exception as exc:  # argparse exits; turn it into one sentence
-            raise UsageError(f"%%dockerfile: {exc}") from None
-        if not cell.strip():
-            raise UsageError("%%dockerfile: the cell is empty; write the Dockerfile in it.")
-        if args.path and args.context and os.path.abspath(args.path) != os.path.abspath(args.context):
-            raise UsageError("%%dockerfile: give the context once, as PATH or as --context.")
-        context = args.path or args.context or os.getcwd()
-        if not os.path.isdir(context):
-            raise UsageError(f"Build context {context} is not a directory.")
-        quiet = {"say": lambda text: None, "progress": build.SilentProgress()} if args.quiet else {}
-        try:
-            return build.build_from_text(
-                cell, client=dm_client.get_client(), context=context, file=args.file, tags=args.tag,
-                buildargs=_pairs(args.build_arg, "--build-arg", from_env=True), target=args.target, nocache=args.no_cache,
-                pull=args.pull, labels=_pairs(args.label, "--label"), network_mode=args.network,
-                platform=args.platform, builder=args.builder, overwrite=args.overwrite, **quiet)
+            p = grammar.read(commands.DOCKERFILE, split_words(line, namespace=self.shell.user_ns))
+            if p.help:
+                return grammar.Help(grammar.help_text(commands.DOCKERFILE))
+            return self._build(p, cell)
         except DockerMagicError as exc:
             # UsageError: one sentence (step, instruction, last lines), and "Run All" stops here.
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:
             raise UsageError("Build interrupted: the builder stopped it, nothing is left running.") from None
+
+    def _build(self, p, cell):
+        if not cell.strip():
+            raise UsageError("%%dockerfile: the cell is empty; write the Dockerfile in it.")
+        path, given = (p.args[0] if p.args else None), p.get("context")
+        if path and given and os.path.abspath(path) != os.path.abspath(given):
+            raise UsageError("%%dockerfile: give the context once, as PATH or as --context.")
+        context = path or given or os.getcwd()
+        if not os.path.isdir(context):
+            raise UsageError(f"Build context {context} is not a directory.")
+        quiet = {"say": lambda text: None, "progress": build.SilentProgress()} if p.get("quiet") else {}
+        return build.build_from_text(cell, client=dm_client.get_client(), context=context, file=p.get("file"),
+                                     overwrite=p.get("overwrite", False), options=build_options(p), **quiet)
+
+
+BuildMagics.dockerfile.__doc__ = grammar.help_text(commands.DOCKERFILE)

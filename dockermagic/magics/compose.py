@@ -1,14 +1,19 @@
-"""``%%compose`` (the cell is the compose YAML) and ``%compose up|down|ps|logs|…``."""
+"""``%%compose`` (the cell is the compose YAML) and ``%compose up|down|ps|logs|…``.
+
+The first line and ``%compose`` are read like a ``%docker`` line (``cli/words.py``: POSIX quoting,
+``{var}``/``$var``) against the grammar's Compose tables, the same ones ``%docker compose`` uses.
+"""
 
 from __future__ import annotations
 
 import os
-import shlex
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
 from .. import client as dm_client
+from ..cli import commands, grammar, options
+from ..cli.words import split_words
 from ..engine import compose, compose_project
 from ..errors import DockerMagicError
 
@@ -26,22 +31,12 @@ class ComposeMagics(Magics):
     @no_var_expand
     @line_cell_magic
     def compose(self, line, cell=None):
-        """%%compose [-p NAME] [--project-dir DIR] [-f FILE]: check the cell's YAML, have Compose validate
-        it, and save it as the file Compose reads in that folder (``compose.yaml`` unless another of
-        Compose's file names is already there, or ``-f FILE``).
-
-        %compose [GLOBAL OPTIONS] SUBCOMMAND [ARGS]: run the real Compose tool (v2 plugin, else
-        docker-compose v1) on the last ``%%compose`` project, e.g. ``up -d --build``, ``down -v``,
-        ``ps``, ``ls``, ``images``, ``logs -f web``, ``exec db psql``, ``run --rm web pytest``, ``top``,
-        ``stop``, ``start``, ``pull``, ``config``; global options ``-f`` (several), ``-p``,
-        ``--env-file``, ``--profile``, ``--project-directory``. ``ps``, ``ls`` and ``images`` return
-        tables (``.to_frame()`` gives a DataFrame); the others stream Compose's lines.
-        """
+        """Replaced below by the grammar's help for %%compose and %compose."""
         try:
-            argv = shlex.split(line)
-        except ValueError as exc:
-            raise UsageError(f"%compose: {exc}.") from None
-        try:
+            argv = split_words(line, namespace=self.shell.user_ns)
+            table = commands.COMPOSE_DEFINE if cell is not None else commands.COMPOSE
+            if grammar.read(table, argv, check=False).help:
+                return grammar.Help(grammar.help_text(table))
             if cell is not None:
                 return self._define(argv, cell)
             return self._run(argv)
@@ -49,7 +44,7 @@ class ComposeMagics(Magics):
             raise UsageError(str(exc)) from None
 
     def _define(self, argv, cell):
-        project, pdir, file = compose.parse_define(argv, os.getcwd())
+        project, pdir, file = options.parse_define(argv, os.getcwd())
         saved = compose_project.write_project(cell, project_dir=pdir, file=file, project=project)
         # Compose finds its own file in the folder (and its override with it): -f only for another name.
         self.file = saved if file else None
@@ -59,10 +54,16 @@ class ComposeMagics(Magics):
     def _run(self, argv):
         if not argv:
             raise UsageError(f"%compose: which subcommand? One of {', '.join(compose.SUBCOMMANDS)}.")
-        # The remembered project goes first; options on the line come after and win.
-        given_files = any(a in ("-f", "--file") or a.startswith("--file=") for a in argv)
-        pre = (["-f", self.file] if self.file and not given_files else []) + (["-p", self.project] if self.project else [])
-        result = compose.compose_command(pre + argv, cwd=self.project_dir or os.getcwd(),
-                                         client=dm_client.get_client())
+        call = options.parse_compose(argv)
+        # The remembered project, unless the line names its own.
+        if self.file and not call.all_files:
+            call.file = self.file
+        if self.project and not call.project:
+            call.project = self.project
+        result = compose.compose_command(call, cwd=self.project_dir or os.getcwd(), client=dm_client.get_client())
         # Streamed lines were already shown; only a table is worth returning to Out[].
         return None if isinstance(result, list) else result
+
+
+ComposeMagics.compose.__doc__ = (grammar.help_text(commands.COMPOSE_DEFINE) + "\n"
+                                 + grammar.help_text(commands.COMPOSE).replace("docker compose", "%compose", 1))

@@ -7,6 +7,9 @@ variables itself, each value as one word. A DockerMagicError (typed: NotFound, C
 EngineUnavailable, …) is shown as its sentence; here, and only here, the traceback is dropped.
 Ctrl-C is one too (``Interrupted``, raised by dispatch): IPython would show a KeyboardInterrupt's
 traceback, so the line saying what still runs is shown as a UsageError, and the cell stops there.
+
+The live views (``ps --watch``, ``network ls --watch``, ``dashboard``) are the magic's own: it hands
+them to the routes as ``live``, so the plain API never imports ipywidgets.
 """
 
 from IPython.core.error import UsageError
@@ -15,6 +18,19 @@ from IPython.display import display
 
 from ..cli import routes
 from ..errors import DockerMagicError
+
+
+def _widgets():
+    from .. import widgets  # on first use: loading the extension stays quick
+
+    return widgets
+
+
+LIVE = {
+    "ps --watch": lambda p, ctx: _widgets().ContainersView(client=ctx.client, filters=p.get("filter")),
+    "network ls --watch": lambda p, ctx: _widgets().NetworksView(client=ctx.client),
+    "dashboard": lambda p, ctx: _widgets().Dashboard(client=ctx.client),
+}
 
 
 @magics_class
@@ -26,12 +42,12 @@ class DockerMagics(Magics):
         ns = self.shell.user_ns
         try:
             if cell is None:
-                return routes.run_command(line, namespace=ns)
+                return routes.run_command(line, namespace=ns, live=LIVE)
             if line.strip():
                 raise UsageError(f"%%docker takes no arguments on its first line, got {line.strip()!r}; "
                                  "put the commands in the cell.")
             # Every command's result shows, not only the last one's (which is also returned).
-            return routes.run_cell(cell, namespace=ns, show=display)
+            return routes.run_cell(cell, namespace=ns, show=display, live=LIVE)
         except DockerMagicError as exc:  # Interrupted too: Ctrl-C is one line, not a traceback
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:  # dispatch names every cut command; this is Ctrl-C while reading the text

@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 from IPython.core.error import UsageError
 
+from dockermagic.cli.options import parse_compose
 from dockermagic.errors import Interrupted
 
 APPS = os.path.join(os.path.dirname(__file__), "..", "..", "notebooks", "apps")
@@ -199,7 +200,7 @@ def test_wait_build_and_interrupted_logs_follow(ip, client, cleanup, tmp_path, i
         try:
             # Raised, not returned, so a %%docker cell stops at this line; the lines followed come along.
             with pytest.raises(Interrupted, match="^Interrupted: Compose logs stopped; .*%compose down stops it") as info:
-                compose.compose_command(["-p", project, "logs", "-f"], cwd=str(tmp_path))
+                compose.compose_command(parse_compose(["-p", project, "logs", "-f"]), cwd=str(tmp_path))
         finally:
             timer.cancel()  # never let the signal reach whatever runs next
         lines = info.value.partial

@@ -8,7 +8,8 @@ import urllib.request
 import pytest
 from IPython.core.error import UsageError
 
-from dockermagic.engine.build import MARKER, build_command, build_image
+from dockermagic.cli.routes import run_command
+from dockermagic.engine.build import MARKER, build_image
 from dockermagic.magics.build import CompactProgress
 
 APPS = os.path.join(os.path.dirname(__file__), "..", "..", "notebooks", "apps")
@@ -54,7 +55,7 @@ def test_file_option_saves_and_docker_build_uses_it(ip, client, cleanup, tmp_pat
     saved = (tmp_path / "Dockerfile.dev").read_text()
     assert saved == f"FROM debian:bookworm\nLABEL which=dev\n{MARKER}\n", "the cell, and the mark that it was saved from one"
     assert not (tmp_path / "Dockerfile").exists()
-    res = build_command(["-f", "Dockerfile.dev", "-t", tag, "."], client=client, cwd=str(tmp_path))
+    res = run_command(["build", "-f", "Dockerfile.dev", "-t", tag, "."], client=client, cwd=str(tmp_path))
     assert client.images.get(tag).labels["which"] == "dev" and res.image_id == first.image_id
     # %docker build takes the same path.
     res = ip.run_line_magic("docker", f"build -f {tmp_path}/Dockerfile.dev -t {tag} {tmp_path}")

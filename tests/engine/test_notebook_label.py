@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from dockermagic.cli.options import parse_compose
 from dockermagic.engine import compose
 from dockermagic.engine.cleanup import remove_labelled
 from dockermagic.client import NOTEBOOK_LABEL, default_labels
@@ -93,7 +94,7 @@ def test_magics_and_compose_label_all_they_make_and_remove_labelled_takes_it_all
         assert anonymous not in {v.name for v in client.volumes.list()}, "the anonymous volume went with its container"
         assert not remove_labelled(notebook, client=client), "a second removal finds nothing"
     finally:
-        compose.compose_command(["-p", project, "down", "-v"], cwd=str(tmp_path), say=lambda line: None)
+        compose.compose_command(parse_compose(["-p", project, "down", "-v"]), cwd=str(tmp_path), say=lambda line: None)
 
 
 def test_compose_v1_labels_its_objects_too(ip, client, cleanup, notebook, tmp_path, monkeypatch, images):
@@ -114,7 +115,7 @@ def test_compose_v1_labels_its_objects_too(ip, client, cleanup, notebook, tmp_pa
         assert set(removal.removed) >= expected and not removal.failed
         assert not _labelled(client, notebook)
     finally:
-        compose.compose_command(["-p", project, "down", "-v"], cwd=str(tmp_path), say=lambda line: None)
+        compose.compose_command(parse_compose(["-p", project, "down", "-v"]), cwd=str(tmp_path), say=lambda line: None)
 
 
 def test_a_kept_volume_brought_up_from_another_notebook_is_not_recreated(client, cleanup, monkeypatch, tmp_path, images):
@@ -127,10 +128,10 @@ def test_a_kept_volume_brought_up_from_another_notebook_is_not_recreated(client,
     try:
         for nb in ("/tmp/dmtest/first.ipynb", "/tmp/dmtest/second.ipynb"):
             monkeypatch.setenv("DOCKERMAGIC_NOTEBOOK", nb)
-            compose.compose_command(["-p", project, "up", "-d"], cwd=str(tmp_path), client=client, say=said.append)
-            compose.compose_command(["-p", project, "down"], cwd=str(tmp_path), client=client, say=said.append)
+            compose.compose_command(parse_compose(["-p", project, "up", "-d"]), cwd=str(tmp_path), client=client, say=said.append)
+            compose.compose_command(parse_compose(["-p", project, "down"]), cwd=str(tmp_path), client=client, say=said.append)
         assert not [line for line in said if "Recreate" in line or "doesn't match" in line], said
         [volume] = client.api.volumes(filters={"label": f"com.docker.compose.project={project}"})["Volumes"]
         assert volume["Labels"][NOTEBOOK_LABEL] == "/tmp/dmtest/first.ipynb", "it stays the first notebook's"
     finally:
-        compose.compose_command(["-p", project, "down", "-v"], cwd=str(tmp_path), say=lambda line: None)
+        compose.compose_command(parse_compose(["-p", project, "down", "-v"]), cwd=str(tmp_path), say=lambda line: None)

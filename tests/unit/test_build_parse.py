@@ -2,8 +2,8 @@ import time
 
 import pytest
 
-from dockermagic.engine.build import (BuildResult, BuildState, context_notice, context_size, from_images,
-                               parse_build_args, _failure)
+from dockermagic.cli.options import build_line
+from dockermagic.engine.build import BuildResult, BuildState, context_notice, context_size, from_images, _failure
 from dockermagic.errors import CommandError
 from dockermagic.magics.build import CompactProgress
 
@@ -18,23 +18,23 @@ def test_from_images_skips_scratch():
 
 
 def test_parse_build_args_like_the_cli():
-    path, opts = parse_build_args(["-f", "Dockerfile.dev", "-t", "frontend:dev", "--build-arg=A=1",
-                                   "--build-arg", "B=2", "--label", "x=y", "--target", "builder", "--no-cache", "."])
-    assert path == "."
-    assert opts["dockerfile"] == "Dockerfile.dev" and opts["tags"] == ["frontend:dev"]
-    assert opts["buildargs"] == {"A": "1", "B": "2"} and opts["labels"] == {"x": "y"}
-    assert opts["target"] == "builder" and opts["nocache"] is True
+    path, opts, quiet = build_line(["-f", "Dockerfile.dev", "-t", "frontend:dev", "--build-arg=A=1",
+                                    "--build-arg", "B=2", "--label", "x=y", "--target", "builder", "--no-cache", "."])
+    assert path == "." and not quiet
+    assert opts.dockerfile == "Dockerfile.dev" and opts.tags == ["frontend:dev"]
+    assert opts.buildargs == {"A": "1", "B": "2"} and opts.labels == {"x": "y"}
+    assert opts.target == "builder" and opts.nocache is True
 
 
 @pytest.mark.parametrize("argv, words", [
     (["-t"], "needs a value"),
-    ([".", "other"], "exactly one context"),
-    (["--squash", "."], "unsupported option --squash"),
-    (["-t", "x"], "needs a context path"),
+    ([".", "other"], "at most 1 argument"),
+    (["--squash", "."], "does not support the flag --squash"),
+    (["-t", "x"], "needs exactly one path"),
 ])
 def test_parse_build_args_errors_are_one_sentence(argv, words):
     with pytest.raises(CommandError, match=words):
-        parse_build_args(argv)
+        build_line(argv)
 
 
 def _sparse(path, size):
@@ -162,12 +162,12 @@ def test_dockerfile_that_cannot_be_saved_is_one_sentence(tmp_path):
 def test_dockerfile_magic_build_arg_from_the_environment(monkeypatch):
     from IPython.core.error import UsageError
 
-    from dockermagic.magics.build import _pairs
+    from dockermagic.values import key_values
 
     monkeypatch.setenv("GREETING", "from-env")
-    assert _pairs(["GREETING", "A=1"], "--build-arg", from_env=True) == {"GREETING": "from-env", "A": "1"}
-    with pytest.raises(UsageError, match="KEY=VALUE"):
-        _pairs(["x"], "--label")
+    assert key_values(["GREETING", "A=1"], "--build-arg", from_env=True) == {"GREETING": "from-env", "A": "1"}
+    with pytest.raises(CommandError, match="KEY=VALUE"):
+        key_values(["x"], "--label")
 
 
 def test_a_line_cut_into_several_messages_comes_out_whole():
@@ -186,13 +186,13 @@ def test_pull_option_reaches_the_build_arguments(ip, monkeypatch, tmp_path):
     from dockermagic.engine import build
     from dockermagic import client as dm_client
 
-    assert parse_build_args(["--pull", "-t", "x:1", "."])[1]["pull"] is True
-    assert "pull" not in parse_build_args(["."])[1]
+    assert build_line(["--pull", "-t", "x:1", "."])[1].pull is True
+    assert build_line(["."])[1].pull is False
 
     calls = []
     monkeypatch.setattr(dm_client, "get_client", lambda: "no-engine-needed")
     monkeypatch.setattr(build, "build_from_text", lambda text, **kw: calls.append(kw))
     for line in (f"--pull -t x:1 --context {tmp_path}", f"-t x:1 --context {tmp_path}"):
         ip.run_cell_magic("dockerfile", line, "FROM debian:bookworm\n")
-    assert [kw["pull"] for kw in calls] == [True, False]
-    assert calls[0]["tags"] == ["x:1"] and calls[0]["context"] == str(tmp_path)
+    assert [kw["options"].pull for kw in calls] == [True, False]
+    assert calls[0]["options"].tags == ["x:1"] and calls[0]["context"] == str(tmp_path)

@@ -3,7 +3,8 @@
 import pytest
 
 from dockermagic.engine import build
-from dockermagic.engine.build import MARKER, check_tags, parse_build_args, save_dockerfile
+from dockermagic.cli.options import build_line
+from dockermagic.engine.build import MARKER, check_tags, save_dockerfile
 from dockermagic.engine.build_state import _failure
 from dockermagic.engine.buildkit import BuildKitState, BuildOptions, frontend_problem
 from dockermagic.errors import BuildFailed, CommandError
@@ -83,8 +84,8 @@ def test_buildkit_flags_and_the_cli_options():
     opts = BuildOptions(["a:1", "b:2"], {"A": "1"}, {"k": "v"}, "builder", True, False, "none", "linux/amd64")
     assert opts.flags() == ["-t", "a:1", "-t", "b:2", "--build-arg", "A=1", "--label", "k=v", "--target", "builder",
                             "--network", "none", "--platform", "linux/amd64", "--no-cache"]
-    path, kw = parse_build_args(["--platform=linux/amd64", "--builder", "legacy", "-q", "ctx"])
-    assert path == "ctx" and kw["platform"] == "linux/amd64" and kw["builder"] == "legacy" and kw["quiet"]
+    path, kw, quiet = build_line(["--platform=linux/amd64", "--builder", "legacy", "-q", "ctx"])
+    assert path == "ctx" and kw.platform == "linux/amd64" and kw.builder == "legacy" and quiet
 
 
 def test_builder_choice(monkeypatch):

@@ -3,7 +3,8 @@
 import pytest
 
 from dockermagic.engine import compose
-from dockermagic.engine.compose import ComposeCall, check_yaml, parse_compose, project_name
+from dockermagic.cli.options import parse_compose, parse_define
+from dockermagic.engine.compose import ComposeCall, check_yaml, project_name
 from dockermagic.errors import ComposeError
 
 V2, V1 = ("/usr/bin/docker", "compose"), ("/usr/bin/docker-compose",)
@@ -37,9 +38,9 @@ def test_later_globals_win_and_equals_forms():
 
 
 @pytest.mark.parametrize("argv, words", [
-    ([], "which subcommand"),
+    ([], "needs a subcommand"),
     (["-p"], "-p needs a value"),
-    (["--verbose", "up"], "unknown option --verbose"),
+    (["--verbose", "up"], "does not support the flag --verbose"),
     (["upp", "-d"], "'upp' is not a subcommand"),
     (["exec", "db"], "needs a service and a command"),
 ])
@@ -63,10 +64,10 @@ def test_invalid_yaml_names_its_line():
 
 
 def test_cell_options(tmp_path):
-    assert compose.parse_define([], str(tmp_path)) == (None, str(tmp_path), None)
-    assert compose.parse_define(["-p", "shop", "--project-dir", "apps", "-f", "c.yml"], "/nb") == ("shop", "/nb/apps", "c.yml")
-    with pytest.raises(ComposeError, match="unknown option"):
-        compose.parse_define(["--build"], "/nb")
+    assert parse_define([], str(tmp_path)) == (None, str(tmp_path), None)
+    assert parse_define(["-p", "shop", "--project-dir", "apps", "-f", "c.yml"], "/nb") == ("shop", "/nb/apps", "c.yml")
+    with pytest.raises(ComposeError, match="does not support the flag --build"):
+        parse_define(["--build"], "/nb")
 
 
 def test_tool_is_the_v2_plugin_else_v1(monkeypatch):

@@ -1,7 +1,9 @@
 """The override file that puts dockermagic's labels on a Compose project (real Compose: tests/engine)."""
 
 from dockermagic.engine import compose_labels
-from dockermagic.engine.compose import ComposeCall, parse_compose
+from dockermagic.cli.options import parse_compose
+from dockermagic.engine.compose import ComposeCall
+from dockermagic.ownership import OWNER_LABEL, current_user
 
 BASE = """version: "3.8"
 services:

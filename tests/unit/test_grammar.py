@@ -4,7 +4,10 @@ import re
 import pytest
 
 from dockermagic.errors import CommandError
-from dockermagic.cli.grammar import PS_FLAGS, RUN_FLAGS, parse, parse_filters
+from dockermagic.cli.commands import PS, RUN
+from dockermagic.cli.grammar import parse, parse_filters
+
+PS_FLAGS, RUN_FLAGS = list(PS.flags), list(RUN.flags)
 
 
 def run(*argv):

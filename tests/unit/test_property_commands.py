@@ -13,7 +13,8 @@ import string
 import pytest
 from hypothesis import assume, example, given, settings, strategies as st
 
-from dockermagic.cli import routes
+from dockermagic.cli import grammar, routes
+from dockermagic.cli.commands import RUN
 from dockermagic.cli.words import split_commands
 from dockermagic.errors import CommandError, DockerMagicError
 from dockermagic.engine.running import publish_ports
@@ -96,7 +97,7 @@ def test_quoted_words_come_back_exactly(words):
 def test_a_value_is_one_word_and_never_a_flag(value):
     [argv] = split_commands("run {v} img", cwd="/", namespace={"v": value})
     assert argv[1] == value and argv[2] == "img"
-    p = routes.parse("run", argv[1:], routes.RUN_FLAGS, stop_at_positional=True)
+    p = grammar.read(RUN, argv[1:])
     assert p.args[0] == value and not p.flags
 
 
