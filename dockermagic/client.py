@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from urllib.parse import urlparse
 
 import docker
 
@@ -54,6 +55,8 @@ def connect(timeout: float = 60) -> docker.DockerClient:
 
     Similar to what ``docker`` does before every command: DOCKER_HOST / DOCKER_TLS_VERIFY /
     DOCKER_CERT_PATH, else the current CLI context (``current_context()``), else the local socket.
+    ``tcp://`` with TLS, ``ssh://user@host:port`` (paramiko, ``~/.ssh/config`` and known_hosts)
+    and ``unix://`` all work.
 
     Raises:
         EngineUnavailable: nothing answers there (the message says how to start an engine).
@@ -66,17 +69,73 @@ def connect(timeout: float = 60) -> docker.DockerClient:
             from docker.context import ContextAPI
 
             tls = ContextAPI.get_context(context[0]).TLSConfig or False
-            client = docker.DockerClient(base_url=context[1], tls=tls, use_ssh_client=False, timeout=timeout)
+            client = engine_client(context[1], tls, timeout)
         else:
-            client = docker.from_env(timeout=timeout)
-        if client.api.base_url.startswith("https"):
-            # REQUESTS_CA_BUNDLE in the environment would otherwise replace the TLS CA
-            # the user configured (docker-py issues 2433, 2598).
-            client.api.trust_env = False
+            params = docker.utils.kwargs_from_env()
+            client = engine_client(params.get("base_url"), params.get("tls") or False, timeout)
         client.ping()
     except Exception as exc:  # docker raises DockerException, requests errors, FileNotFoundError...
         raise EngineUnavailable(f"No Docker engine answers at {where}: {START_HINT}.") from exc
     return client
+
+
+def engine_client(base_url: str | None, tls, timeout: float = 60) -> docker.DockerClient:
+    """A client for ``base_url`` (None: the local socket); with TLS, only the given CA is trusted.
+
+    ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` in the environment would replace the CA the user
+    configured (docker-py issues 2433, 2598), already in the API-version request the client makes
+    when it is created: so the version is asked by a client that ignores the environment.
+    """
+    if not tls:
+        return docker.DockerClient(base_url=base_url, use_ssh_client=False, timeout=timeout)
+    probe = docker.DockerClient(base_url=base_url, tls=tls, version=docker.constants.MINIMUM_DOCKER_API_VERSION,
+                                timeout=timeout)
+    probe.api.trust_env = False
+    try:
+        version = probe.api.version(api_version=False)["ApiVersion"]
+    finally:
+        probe.close()
+    client = docker.DockerClient(base_url=base_url, tls=tls, version=version, timeout=timeout)
+    client.api.trust_env = False
+    return client
+
+
+def remote_host(client: docker.DockerClient) -> str | None:
+    """The host of an engine on another machine (``tcp://``/``ssh://``), or None when it is this one.
+
+    A port such an engine publishes is on that host: its ``127.0.0.1`` is the remote's loopback.
+    """
+    url = client.api.base_url
+    if url.startswith("http+docker://ssh"):
+        adapter = client.api.get_adapter(url)
+        host = (getattr(adapter, "ssh_params", None) or {}).get("hostname")
+        host = host or urlparse("ssh://" + getattr(adapter, "ssh_host", "")).hostname
+    elif url.startswith(("http://", "https://", "tcp://")):
+        host = urlparse(url).hostname
+    else:  # unix socket or named pipe
+        return None
+    if not host or host == "localhost" or host == "::1" or host.startswith("127."):
+        return None
+    return host
+
+
+def loopback_note(host: str) -> str:
+    """One sentence on a port published on 127.0.0.1 of the remote engine ``host``."""
+    return (f"127.0.0.1 there is the loopback of the engine's machine {host}, not of this one: "
+            f"publish on 0.0.0.0 (or {host}) to reach the port from here.")
+
+
+def engine_env() -> dict[str, str]:
+    """The environment for the docker CLI and Compose: the engine ``connect()`` chooses, made explicit.
+
+    DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH pass through as they are; a context chosen in
+    ``config.json`` is named in DOCKER_CONTEXT, so a tool reading another config still agrees.
+    """
+    env = dict(os.environ)
+    context = current_context()
+    if context:
+        env["DOCKER_CONTEXT"] = context[0]
+    return env
 
 
 def get_client() -> docker.DockerClient:

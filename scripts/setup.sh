@@ -14,6 +14,8 @@ say() { echo "setup: $*"; }
 apt_packages=(debootstrap postgresql-client docker-compose)
 # Browser tests: Debian's Chromium (Playwright's own download does not work here) and a font for its text.
 [ "$with_tests" = 1 ] && apt_packages+=(chromium fonts-dejavu-core)
+# Remote-engine tests: a second dockerd in a network namespace, reached over TLS and ssh.
+[ "$with_tests" = 1 ] && apt_packages+=(openssh-server openssl iproute2)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

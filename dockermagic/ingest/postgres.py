@@ -11,13 +11,14 @@ import errno
 import html
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import Callable
 from urllib.parse import quote
 
 import docker
 
 from ..engine import imagekit
-from ..client import default_labels, get_client
+from ..client import default_labels, get_client, loopback_note, remote_host
 from ..errors import PostgresError, from_docker_error
 from ..engine.running import image_volume_mounts
 from ..redaction import mask_text, mask_url
@@ -130,6 +131,7 @@ def _settings_of(attrs: dict) -> dict:
         "user": env.get("POSTGRES_USER", "postgres"),
         "db": env.get("POSTGRES_DB") or env.get("POSTGRES_USER", "postgres"),
         "port": int(bindings[0]["HostPort"]) if bindings and bindings[0].get("HostPort") else None,
+        "bind": bindings[0].get("HostIp") if bindings else None,
         "volume": volume,
     }
 
@@ -167,89 +169,116 @@ def wait_ready(server: PostgresServer, container, timeout: float = 60) -> None:
         time.sleep(0.2)
 
 
-def start_postgres(
-    name: str = "ny-taxi-postgres",
-    *,
-    user: str = "root",
-    password: str = "root",
-    db: str = "ny_taxi",
-    port: int = 5433,
-    volume: str | None = None,
-    image: str = "postgres:13",
-    client: docker.DockerClient | None = None,
-    timeout: float = 60,
-) -> PostgresServer:
+@dataclass
+class PostgresOptions:
+    """What ``start_postgres`` starts: the settings of ``docker run -e POSTGRES_… -p BIND:PORT:5432 IMAGE``."""
+
+    user: str = "root"
+    password: str = field(default="root", repr=False)
+    db: str = "ny_taxi"
+    port: int = 5433
+    volume: str | None = None  # a host directory (absolute path) or a named volume for the data directory
+    image: str = "postgres:13"
+    timeout: float = 60
+    bind: str | None = None  # where the port is published: 127.0.0.1 here, 0.0.0.0 on a remote engine
+    say: Callable[[str], None] = print
+
+
+def start_postgres(name: str = "ny-taxi-postgres", *, client: docker.DockerClient | None = None,
+                   options: PostgresOptions | None = None, **settings) -> PostgresServer:
     """Start (or reuse) a Postgres container and return once it accepts connections.
 
     Similar to ``docker run -d --name NAME -e POSTGRES_USER=… -p 127.0.0.1:PORT:5432 [-v VOLUME:PGDATA]
     IMAGE``; when a container called NAME already exists with the same settings it is started if
-    needed and reused.
+    needed and reused. ``settings`` are :class:`PostgresOptions` fields (``user``, ``password``,
+    ``db``, ``port``, ``volume``, ``image``, ``timeout``, ``bind``, ``say``), or pass ``options=``.
 
-    Args:
-        volume: a host directory (absolute path) or a named volume for the data directory.
+    On a remote engine (``DOCKER_HOST=tcp://…``/``ssh://…``, a context) the port is published on
+    that engine's addresses and the URL names its host, not 127.0.0.1; one line says so.
 
     Returns:
         A :class:`PostgresServer` (``.url``, ``.connect()``, ``.engine()``, ``.stop()``, ``.remove()``).
 
     Raises:
-        PostgresError: the port is not a port number or is taken, a container NAME exists with
-            other settings, or Postgres did not become ready within ``timeout`` seconds.
+        PostgresError: an unknown setting, the port is not a port number or is taken, a container
+            NAME exists with other settings, or Postgres did not become ready within ``timeout`` s.
         DockerMagicError: the engine refused (an invalid container or volume name, …).
     """
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise PostgresError(f"port must be a host port number (1-65535), not {port!r}.")
+    opts = _options(options, settings)
     client = client or get_client()
-    image = imagekit.normalize(image)
-    server = PostgresServer(name=name, user=user, password=password, db=db, port=port, image=image, client=client)
+    remote = remote_host(client)
+    opts.image = imagekit.normalize(opts.image)
+    bind = opts.bind or ("0.0.0.0" if remote else "127.0.0.1")
+    server = PostgresServer(name=name, user=opts.user, password=opts.password, db=opts.db, port=opts.port,
+                            image=opts.image, host=remote or "127.0.0.1", client=client)
     try:
         container = client.containers.get(name)
     except docker.errors.NotFound:
         container = None
     if container is not None:
-        have = _settings_of(container.attrs)
-        want = {"image": image, "user": user, "db": db, "port": port}
-        if volume is not None:
-            want["volume"] = volume
-        diff = [f"{k} {have[k]!r} (wanted {v!r})" for k, v in want.items() if have[k] != v]
-        if diff:
-            raise PostgresError(
-                f"A container named {name} already exists with other settings: {', '.join(diff)}; "
-                "remove it or choose another name."
-            )
-        server.reused = True
-        if container.status != "running":
-            if not _port_free("127.0.0.1", port) or _port_holder(client, port):
-                raise _port_taken_error(client, port)
-            try:
-                container.start()
-            except docker.errors.APIError as exc:
-                raise from_docker_error(exc, f"start container {name}") from exc
-        wait_ready(server, container, timeout)
-        return server
+        _reuse(server, container, opts, remote)
+    else:
+        _create(server, opts, bind, remote)
+    if remote:
+        opts.say(f"Postgres {name} runs on the remote engine {remote}: its URL uses {remote}:{opts.port}, "
+                 f"not 127.0.0.1 (the port is published on {bind} of that engine).")
+    return server
 
-    if _port_holder(client, port) or not _port_free("127.0.0.1", port):
-        raise _port_taken_error(client, port)
-    imagekit.ensure_image(image, client=client, say=lambda line: None)
-    volumes = {volume: {"bind": PGDATA, "mode": "rw"}} if volume else None
-    mounts = image_volume_mounts(image, [PGDATA] if volume else [], client=client)
-    if volume and not volume.startswith("/"):
-        # A named volume we create carries our labels, so cleanup can find it.
+
+def _options(options: PostgresOptions | None, settings: dict) -> PostgresOptions:
+    known = {f.name for f in fields(PostgresOptions)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise PostgresError(f"start_postgres() has no setting {unknown[0]!r}; it takes {', '.join(sorted(known))}.")
+    opts = replace(options or PostgresOptions(), **settings)
+    port = opts.port
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise PostgresError(f"port must be a host port number (1-65535), not {port!r}.")
+    return opts
+
+
+def _reuse(server: PostgresServer, container, opts: PostgresOptions, remote: str | None) -> None:
+    """Start (if needed) and wait for an existing container NAME, when its settings are the ones asked."""
+    client, name, port = server.client, server.name, opts.port
+    have = _settings_of(container.attrs)
+    want = {"image": opts.image, "user": opts.user, "db": opts.db, "port": port}
+    if opts.volume is not None:
+        want["volume"] = opts.volume
+    diff = [f"{k} {have[k]!r} (wanted {v!r})" for k, v in want.items() if have[k] != v]
+    if diff:
+        raise PostgresError(f"A container named {name} already exists with other settings: {', '.join(diff)}; "
+                            "remove it or choose another name.")
+    if remote and (have["bind"] or "").startswith("127."):
+        raise PostgresError(f"The container {name} publishes {port} on {have['bind']} of the remote engine: "
+                            f"{loopback_note(remote)} Remove it and call start_postgres again.")
+    server.reused = True
+    if container.status != "running":
+        if _port_holder(client, port) or (not remote and not _port_free("127.0.0.1", port)):
+            raise _port_taken_error(client, port)
         try:
-            client.volumes.get(volume)
-        except docker.errors.NotFound:
-            try:
-                client.volumes.create(volume, labels=default_labels())
-            except docker.errors.APIError as exc:
-                raise from_docker_error(exc, f"create volume {volume}") from exc
+            container.start()
+        except docker.errors.APIError as exc:
+            raise from_docker_error(exc, f"start container {name}") from exc
+    wait_ready(server, container, opts.timeout)
+
+
+def _create(server: PostgresServer, opts: PostgresOptions, bind: str, remote: str | None) -> None:
+    """``docker run`` a new Postgres container publishing ``bind:port``, and wait until it answers."""
+    client, name, port = server.client, server.name, opts.port
+    # On a remote engine this machine's ports do not matter: the engine's own list says what is taken.
+    if _port_holder(client, port) or (not remote and not _port_free("127.0.0.1", port)):
+        raise _port_taken_error(client, port)
+    imagekit.ensure_image(opts.image, client=client, say=lambda line: None)
+    _ensure_volume(client, opts.volume)
     try:
         container = client.containers.run(
-            image,
+            opts.image,
             detach=True,
             name=name,
-            environment={"POSTGRES_USER": user, "POSTGRES_PASSWORD": password, "POSTGRES_DB": db},
-            ports={"5432/tcp": ("127.0.0.1", port)},
-            volumes=volumes,
-            mounts=mounts,
+            environment={"POSTGRES_USER": opts.user, "POSTGRES_PASSWORD": opts.password, "POSTGRES_DB": opts.db},
+            ports={"5432/tcp": (bind, port)},
+            volumes={opts.volume: {"bind": PGDATA, "mode": "rw"}} if opts.volume else None,
+            mounts=image_volume_mounts(opts.image, [PGDATA] if opts.volume else [], client=client),
             labels=default_labels(),
         )
     except docker.errors.APIError as exc:
@@ -262,5 +291,17 @@ def start_postgres(
                 pass
             raise _port_taken_error(client, port) from exc
         raise from_docker_error(exc, f"start Postgres container {name}") from exc
-    wait_ready(server, container, timeout)
-    return server
+    wait_ready(server, container, opts.timeout)
+
+
+def _ensure_volume(client: docker.DockerClient, volume: str | None) -> None:
+    """A named volume we create carries our labels, so cleanup can find it; a host path is left as is."""
+    if not volume or volume.startswith("/"):
+        return
+    try:
+        client.volumes.get(volume)
+    except docker.errors.NotFound:
+        try:
+            client.volumes.create(volume, labels=default_labels())
+        except docker.errors.APIError as exc:
+            raise from_docker_error(exc, f"create volume {volume}") from exc
