@@ -8,43 +8,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import from_docker_error
-from ..values import parse_filters
+from ..cli.grammar import parse_filters
 from ..redaction import mask_env_dict, mask_text
 from ..tables import html_table, text_grid
 from .imagekit import standin_mark
-from .summary import human_duration
-
-
-def displayable_ports(ports: list[dict[str, Any]] | None) -> list[str]:
-    """The CLI's PORTS entries (docker/cli DisplayablePorts): a port published on the same number is
-    grouped into ranges (``127.0.0.1:8100-8101->8100-8101/tcp``), then the other mappings in order."""
-    groups: dict[str, list[int]] = {}  # "ip/type" or "type" -> [first, last] of the open range
-    grouped, mappings = [], []
-    for p in sorted(ports or [], key=lambda p: (p.get("PrivatePort", 0), p.get("IP", ""), p.get("PublicPort", 0),
-                                                 p.get("Type", ""))):
-        private, ip, kind = p.get("PrivatePort", 0), p.get("IP", ""), p.get("Type", "")
-        if ip and p.get("PublicPort") != private:
-            mappings.append(f"{_host_port(ip, p.get('PublicPort'))}->{private}/{kind}")
-            continue
-        key = f"{ip}/{kind}" if ip else kind
-        group = groups.get(key)
-        if group and private == group[1] + 1:
-            group[1] = private
-            continue
-        if group:
-            grouped.append(_port_group(key, *group))
-        groups[key] = [private, private]
-    return grouped + [_port_group(key, *g) for key, g in groups.items()] + mappings
-
-
-def _host_port(ip: str, port) -> str:
-    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
-
-
-def _port_group(key: str, first: int, last: int) -> str:
-    ip, _, kind = key.rpartition("/")
-    span = str(first) if first == last else f"{first}-{last}"
-    return f"{_host_port(ip, span)}->{span}/{kind}" if ip else f"{span}/{kind}"
+from .summary import displayable_ports, human_duration
 
 
 def _list_row(c: dict[str, Any], now: float) -> dict[str, Any]:

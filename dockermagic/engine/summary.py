@@ -65,19 +65,48 @@ def container_status(attrs: dict[str, Any], now: datetime | None = None) -> str:
 
 
 def published_ports(attrs: dict[str, Any]) -> list[str]:
-    """['127.0.0.1:5433->5432/tcp', '80/tcp'] from NetworkSettings.Ports."""
-    ports = (attrs.get("NetworkSettings") or {}).get("Ports") or {}
-    out = []
-    for container_port, bindings in sorted(ports.items()):
+    """The PORTS entries of `docker ps` (``127.0.0.1:5433->5432/tcp``) from an inspect dict's NetworkSettings.Ports."""
+    listed = []
+    for key, bindings in ((attrs.get("NetworkSettings") or {}).get("Ports") or {}).items():
+        number, _, kind = key.partition("/")
+        # The list endpoint's form: one entry per binding, an unbound port without IP and PublicPort.
+        listed += [{"IP": b.get("HostIp") or "0.0.0.0", "PrivatePort": int(number), "PublicPort": int(b["HostPort"]),
+                    "Type": kind or "tcp"} for b in bindings or [] if b.get("HostPort")]
         if not bindings:
-            out.append(container_port)
+            listed.append({"PrivatePort": int(number), "Type": kind or "tcp"})
+    return displayable_ports(listed)
+
+
+def displayable_ports(ports: list[dict[str, Any]] | None) -> list[str]:
+    """The CLI's PORTS entries (docker/cli DisplayablePorts): a port published on the same number is
+    grouped into ranges (``127.0.0.1:8100-8101->8100-8101/tcp``), then the other mappings in order."""
+    groups: dict[str, list[int]] = {}  # "ip/type" or "type" -> [first, last] of the open range
+    grouped, mappings = [], []
+    for p in sorted(ports or [], key=lambda p: (p.get("PrivatePort", 0), p.get("IP", ""), p.get("PublicPort", 0),
+                                                 p.get("Type", ""))):
+        private, ip, kind = p.get("PrivatePort", 0), p.get("IP", ""), p.get("Type", "")
+        if ip and p.get("PublicPort") != private:
+            mappings.append(f"{_host_port(ip, p.get('PublicPort'))}->{private}/{kind}")
             continue
-        for b in bindings:
-            host_ip = b.get("HostIp") or "0.0.0.0"
-            if host_ip == "::":
-                continue  # the CLI folds the IPv6 twin of a 0.0.0.0 binding into one entry
-            out.append(f"{host_ip}:{b.get('HostPort')}->{container_port}")
-    return out
+        key = f"{ip}/{kind}" if ip else kind
+        group = groups.get(key)
+        if group and private == group[1] + 1:
+            group[1] = private
+            continue
+        if group:
+            grouped.append(_port_group(key, *group))
+        groups[key] = [private, private]
+    return grouped + [_port_group(key, *g) for key, g in groups.items()] + mappings
+
+
+def _host_port(ip: str, port) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def _port_group(key: str, first: int, last: int) -> str:
+    ip, _, kind = key.rpartition("/")
+    span = str(first) if first == last else f"{first}-{last}"
+    return f"{_host_port(ip, span)}->{span}/{kind}" if ip else f"{span}/{kind}"
 
 
 def container_networks(attrs: dict[str, Any]) -> list[dict[str, Any]]:

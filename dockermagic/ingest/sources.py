@@ -52,10 +52,29 @@ class _Counted:
         self.raw.close()
 
 
-class CsvSource:
+class _Source:
+    """What both kinds of file share: their records, cut from the stream ``open`` gives."""
+
+    by_line = False  # True: a record is numbered by its first line in the file (CSV), else 1, 2, 3 (parquet rows)
+    header_in_stream = False
+
+    def open(self, on_read):
+        raise NotImplementedError
+
+    def records(self, on_read=lambda data, pos: None) -> Iterator[tuple[int, bytes]]:
+        """(line number of the record's first line, record bytes) for every data record."""
+        stream = self.open(on_read)
+        try:
+            yield from _split_records(stream, first_number=1, by_line=self.by_line, skip=int(self.header_in_stream))
+        finally:
+            stream.close()
+
+
+class CsvSource(_Source):
     """A CSV or CSV.gz file with a header line; ``.gz`` is recognised by its magic bytes."""
 
     kind = "csv"
+    by_line = True
     header_in_stream = True  # COPY skips it (HEADER true), so error line numbers are file lines
 
     def __init__(self, path: Path):
@@ -82,13 +101,6 @@ class CsvSource:
     def arrow_types(self) -> dict[str, str]:
         return {}
 
-    def records(self, on_read=lambda data, pos: None) -> Iterator[tuple[int, bytes]]:
-        """(line number of the record's first line, record bytes) for every data record."""
-        fh = self.open(on_read)
-        try:
-            yield from _split_records(fh, first_number=1, by_line=True, skip=1)
-        finally:
-            fh.close()
 
 
 class _BatchStream:
@@ -145,7 +157,7 @@ class _BatchStream:
         self.thread.join()
 
 
-class ParquetSource:
+class ParquetSource(_Source):
     """A parquet file; its rows are numbered from 1 (it has no header line)."""
 
     kind = "parquet"
@@ -193,12 +205,6 @@ class ParquetSource:
     def open(self, on_read=lambda data, pos: None) -> _BatchStream:
         return _BatchStream(self, on_read)
 
-    def records(self, on_read=lambda data, pos: None) -> Iterator[tuple[int, bytes]]:
-        stream = self.open(on_read)
-        try:
-            yield from _split_records(stream, first_number=1, by_line=False, skip=0)
-        finally:
-            stream.close()
 
 
 def open_source(path, fmt: str | None = None):

@@ -142,3 +142,13 @@ def test_engine_errors_never_quote_a_secret():
 
     err = from_docker_error(docker.errors.DockerException("bad env POSTGRES_PASSWORD=hunter2"), "start db")
     assert "hunter2" not in str(err) and str(err).startswith("Docker could not start db")
+
+
+def test_widgets_ports_from_inspect_read_like_ps():
+    from dockermagic.engine.summary import published_ports
+
+    attrs = {"NetworkSettings": {"Ports": {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8080"},
+                                                      {"HostIp": "::", "HostPort": "8080"}],
+                                           "443/tcp": None, "53/udp": [{"HostIp": "", "HostPort": "5353"}]}}}
+    assert published_ports(attrs) == ["443/tcp", "0.0.0.0:5353->53/udp", "127.0.0.1:8080->80/tcp",
+                                      "[::]:8080->80/tcp"]
