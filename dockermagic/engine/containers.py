@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import from_docker_error
-from ..cli.grammar import parse_filters
+from ..values import parse_filters
 from ..redaction import mask_env_dict, mask_text
 from ..tables import html_table, text_grid
 from .imagekit import standin_mark
