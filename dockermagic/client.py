@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 import docker
 
+from . import ownership
 from .errors import EngineUnavailable
 
 START_HINT = (
@@ -143,7 +144,7 @@ def get_client() -> docker.DockerClient:
     global _client
     with _lock:
         if _client is None:
-            _client = connect()
+            _client = ownership.for_environment(connect())  # namespaced with DOCKERMAGIC_NAMESPACE
         return _client
 
 
@@ -174,14 +175,29 @@ def notebook_label() -> dict[str, str]:
     return {NOTEBOOK_LABEL: name} if name else {}
 
 
+def image_labels(client=None) -> dict[str, str]:
+    """Labels put on the images dockermagic builds: in which notebook, and who built them (the
+    namespace of ``client`` when it has one), so ``reset`` finds them. Outside a notebook and
+    without a namespace none at all: such a build stays the very image ``docker build`` (or
+    ``docker compose build``) makes of the same files."""
+    notebook = notebook_label()
+    space = getattr(client, "space", None)  # an ownership.namespaced() client
+    if space is not None:
+        return {**notebook, **space.labels}
+    if not notebook and not ownership.current_namespace():
+        return {}
+    return {**notebook, **ownership.owner_labels()}
+
+
 def default_labels() -> dict[str, str]:
     """Labels put on every container, network and volume dockermagic creates.
 
     ``DOCKERMAGIC_LABELS="a=1,b=2"`` adds more: the test-suite uses it to find and remove
     everything a run made, whatever happens to the test that made it. ``notebook_label()``
-    names the notebook, when one is known.
+    names the notebook, when one is known; ``ownership.owner_labels()`` the user and the
+    namespace, so on a shared engine ``ps --mine`` and ``reset`` find what is whose.
     """
-    labels = {"org.dockermagic.created-by": "dockermagic"}
+    labels = {"org.dockermagic.created-by": "dockermagic", **ownership.owner_labels()}
     for item in os.environ.get("DOCKERMAGIC_LABELS", "").split(","):
         key, sep, value = item.strip().partition("=")
         if key and sep:

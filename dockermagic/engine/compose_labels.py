@@ -15,7 +15,7 @@ from typing import Iterator
 
 import yaml
 
-from ..client import default_labels, notebook_label
+from ..client import default_labels, image_labels as owned_image_labels
 
 # Looked for in this order when no -f is given (Compose v2's own order; v1 knows these too).
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -34,13 +34,13 @@ def project_files(directory: str) -> list[str]:
 def label_override(files: list[str], existing: dict[str, dict] | None = None) -> dict:
     """An override that labels every service, its build, and every network and volume the files declare.
 
-    Containers, networks and volumes get ``default_labels()``; built images the notebook's label only,
-    as ``%%dockerfile`` gives them. External networks and volumes are not Compose's to label.
+    Containers, networks and volumes get ``default_labels()``; built images the notebook's and owner's
+    labels only, as ``%%dockerfile`` gives them. External networks and volumes are not Compose's to label.
     ``existing``: the labels of the project's volumes already on the engine, by their key in the file.
     Such a volume keeps the labels of ours it has: other labels would make Compose ask whether to
     recreate it, data lost (a kept volume brought up from another notebook).
     """
-    labels, image_labels = default_labels(), notebook_label()
+    labels, image_labels = default_labels(), owned_image_labels()
     services: dict[str, dict] = {}
     networks, volumes, version = {"default": {"labels": labels}}, {}, None
     for path in files:

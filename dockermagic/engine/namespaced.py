@@ -23,6 +23,7 @@ import os
 import re
 import socket
 import threading
+import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -45,7 +46,8 @@ _ports_lock = threading.Lock()
 
 def normalize_namespace(text: str) -> str:
     """``"Alice.Smith@uni"`` → ``"alice-smith-uni"``: what Docker names and Compose projects accept."""
-    name = re.sub(r"[^a-z0-9_-]+", "-", text.strip().lower()).strip("-_")[:40]
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()  # "Ä" → "A"
+    name = re.sub(r"[^a-z0-9_-]+", "-", ascii_text.strip().lower()).strip("-_")[:40]
     if not name:
         raise CommandError(f"The namespace {text!r} has no letters or digits; set DOCKERMAGIC_NAMESPACE "
                            "to a short name such as alice.")

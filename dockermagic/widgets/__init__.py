@@ -25,10 +25,11 @@ from ..redaction import mask_inspect
 from ..engine.summary import container_networks, network_row, published_ports
 from .base import _Live
 from .cells import close_all, forget
+from .cluster import ClusterView
 from .containers import ContainersView
 from .parts import esc, html_table, network_diagram, nic, sync_pick, text_table
 
-__all__ = ["ContainersView", "NetworksView", "Dashboard", "close_all"]
+__all__ = ["ClusterView", "ContainersView", "NetworksView", "Dashboard", "close_all"]
 
 
 _NETWORK_ACTIONS = {"connect", "disconnect", "create", "destroy"}
@@ -150,9 +151,10 @@ class NetworksView(_Live, w.VBox):
                 cattrs = self._client.api.inspect_container(c["id"])
             except docker.errors.NotFound:  # leaving: its own event follows
                 continue
-            if self._mine and not ownership.is_mine((cattrs.get("Config") or {}).get("Labels"), self._client):
-                c["other"] = True
-                continue
+            if self._mine:
+                if not ownership.is_mine((cattrs.get("Config") or {}).get("Labels"), self._client):
+                    continue
+                c["mine"] = True
             c["ports"] = published_ports(cattrs)
             nets = container_networks(cattrs)
             c["nics"] = len(nets)
@@ -161,7 +163,8 @@ class NetworksView(_Live, w.VBox):
                     c["aliases"] = n["aliases"]
                     row["gateway"] = row["gateway"] or n["gateway"]
         if self._mine:
-            row["containers"] = [c for c in row["containers"] if not c.pop("other", False)]
+            # what could not be inspected (leaving, or docker_gwbridge's swarm endpoints) is not mine either
+            row["containers"] = [c for c in row["containers"] if c.pop("mine", False)]
             if not row["containers"] and not ownership.is_mine(attrs.get("Labels"), self._client):
                 return None
         return row

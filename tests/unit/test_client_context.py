@@ -61,6 +61,9 @@ def test_missing_context_is_one_sentence(home):
 def test_user_labels_join_the_default_ones(monkeypatch):
     from dockermagic.client import labels_with_defaults
 
+    from dockermagic.ownership import current_user
+
     monkeypatch.setenv("DOCKERMAGIC_LABELS", "org.dockermagic.test=run1")
     assert labels_with_defaults(["role=web", "tier"]) == {
-        "org.dockermagic.created-by": "dockermagic", "org.dockermagic.test": "run1", "role": "web", "tier": ""}
+        "org.dockermagic.created-by": "dockermagic", "org.dockermagic.owner": current_user(),
+        "org.dockermagic.test": "run1", "role": "web", "tier": ""}

@@ -28,10 +28,11 @@ def test_every_service_network_and_volume_is_labelled_but_not_external_ones(tmp_
     monkeypatch.setenv("DOCKERMAGIC_LABELS", "t=1")
     (tmp_path / "docker-compose.yml").write_text(BASE)
     out = compose_labels.label_override([str(tmp_path / "docker-compose.yml")])
-    labels = {"org.dockermagic.created-by": "dockermagic", "t": "1",
+    labels = {"org.dockermagic.created-by": "dockermagic", OWNER_LABEL: current_user(), "t": "1",
               "org.dockermagic.notebook": "/pack/05-compose.ipynb"}
     assert out["version"] == "3.8", "Compose v1 refuses files of different versions"
-    assert out["services"]["web"] == {"labels": labels, "build": {"labels": {"org.dockermagic.notebook": "/pack/05-compose.ipynb"}}}
+    assert out["services"]["web"] == {"labels": labels, "build": {"labels": {"org.dockermagic.notebook": "/pack/05-compose.ipynb",
+                                                                             OWNER_LABEL: current_user()}}}
     assert out["services"]["db"] == {"labels": labels}, "a service without build: must not get one"
     assert out["networks"] == {"default": {"labels": labels}, "front": {"labels": labels}}
     assert out["volumes"] == {"data": {"labels": labels}}
@@ -81,4 +82,5 @@ def test_a_volume_already_there_keeps_the_labels_of_ours_it_has(tmp_path, monkey
     out = compose_labels.label_override([str(tmp_path / "c.yml")], existing)
     assert out["volumes"] == {
         "made": {"labels": {"org.dockermagic.notebook": "/pack/first.ipynb", "org.dockermagic.created-by": "dockermagic"}},
-        "new": {"labels": {"org.dockermagic.created-by": "dockermagic", "org.dockermagic.notebook": "/pack/second.ipynb"}}}
+        "new": {"labels": {"org.dockermagic.created-by": "dockermagic", OWNER_LABEL: current_user(),
+                           "org.dockermagic.notebook": "/pack/second.ipynb"}}}

@@ -1,0 +1,164 @@
+"""Two learners on one engine (issue 15, 2-3): the same names and the same host port without a
+collision, every later command and view resolving the short name, ``ps --mine``, and ``reset``
+removing exactly one learner's objects. The stand-in base image sleeping plays the database."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import docker
+import pytest
+
+from dockermagic import client as dm_client, ownership
+from dockermagic.cli.routes import run_command
+from dockermagic.engine import build
+from dockermagic.engine.namespaced import NamespacedClient
+
+IMAGE = "debian:bookworm"  # a stand-in here: no registry is asked (DOCKERMAGIC_NO_PULL)
+
+
+@pytest.fixture
+def learners(client, cleanup, monkeypatch, images):
+    """alice and bob, each a namespaced client on the one engine; what each was told is in ``said``."""
+    monkeypatch.setenv("DOCKERMAGIC_NO_PULL", "1")
+    monkeypatch.setenv("DOCKERMAGIC_NOTEBOOK", f"/tmp/dmtest-{uuid.uuid4().hex[:8]}/class.ipynb")
+    tag = uuid.uuid4().hex[:6]  # other runs on this engine may have their own alice
+    said: dict[str, list[str]] = {"alice": [], "bob": []}
+    alice = ownership.namespaced(client, f"alice{tag}", say=said["alice"].append)
+    bob = ownership.namespaced(client, f"bob{tag}", say=said["bob"].append)
+    return alice, bob, said
+
+
+def _start_database(learner, port: int):
+    for line in ("network create net1", "volume create data",
+                 f"run -d --name pg-database --network net1 -v data:/data -p 127.0.0.1:{port}:5432 "
+                 f"{IMAGE} sleep 300"):
+        run_command(line, client=learner, out=lambda line: None)
+
+
+def _host_port(client, name: str) -> int:
+    return int(client.api.inspect_container(name)["HostConfig"]["PortBindings"]["5432/tcp"][0]["HostPort"])
+
+
+def _wait(pred, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and not pred():
+        time.sleep(0.05)
+    return pred()
+
+
+def test_same_name_and_port_for_two_learners_no_collision(client, cleanup, port_5433, learners):
+    alice, bob, said = learners
+    a_name, b_name = f"{alice.namespace}-pg-database", f"{bob.namespace}-pg-database"
+    try:
+        _start_database(alice, port_5433)
+        _start_database(bob, port_5433)
+        assert client.containers.get(a_name).status == client.containers.get(b_name).status == "running"
+        a_port, b_port = _host_port(client, a_name), _host_port(client, b_name)
+        assert a_port != b_port
+        # bob came second: 5433 was alice's, so his moved into his own range, and one line said so
+        base = bob.space.port_base
+        assert base <= b_port < base + 1000 and said["bob"] == [
+            f"Port {port_5433} is taken on this shared engine, so pg-database publishes it on {b_port} "
+            f"instead ({port_5433} → {b_port})."]
+        assert str(b_port) in str(run_command("port pg-database", client=bob))
+        assert str(a_port) in str(run_command("port pg-database", client=alice))
+        # every later command finds the learner's own object by its short name
+        assert run_command("inspect pg-database", client=bob)[0]["Name"] == f"/{b_name}"
+        run_command("network create net2", client=alice)
+        run_command("network connect net2 pg-database", client=alice)
+        networks = client.api.inspect_container(a_name)["NetworkSettings"]["Networks"]
+        assert set(networks) == {f"{alice.namespace}-net1", f"{alice.namespace}-net2"}
+        assert client.api.inspect_volume(f"{alice.namespace}-data")["Labels"][ownership.NAMESPACE_LABEL] == \
+            alice.namespace
+        run_command("stop -t 1 pg-database", client=alice)
+        assert client.containers.get(a_name).status == "exited"
+        assert client.containers.get(b_name).status == "running", "alice's stop must not touch bob's"
+        mine = run_command("ps -a --mine", client=alice)
+        assert [r["name"] for r in mine.rows] == [a_name]
+        assert b_name in [r["name"] for r in run_command("ps -a", client=alice).rows], "without --mine: all"
+    finally:
+        for name in (a_name, b_name):
+            cleanup.container(name)
+
+
+def test_reset_lists_then_removes_exactly_one_learners_objects(client, cleanup, learners, tmp_path):
+    alice, bob, said = learners
+    for learner in (alice, bob):
+        _start_database(learner, 0)  # host port 0: any free one (ports are the other test's subject)
+    image = cleanup.image(f"{cleanup.name('dmown')}:alice")
+    (tmp_path / "Dockerfile").write_text(f'FROM {IMAGE}\nCMD ["true"]\n')
+    build.build_image(str(tmp_path), build.BuildOptions(tags=[image]), client=alice, say=lambda line: None)
+    expected = {("container", "pg-database"), ("network", "net1"), ("volume", "data"), ("image", image)}
+
+    lines: list[str] = []
+    listed = run_command("reset --dry-run --mine", client=alice, out=lines.append)
+    assert {(r["kind"], r["name"]) for r in listed.rows} == expected
+    assert {r["result"] for r in listed.rows} == {"would be removed"}
+    assert len(lines) == 1 and lines[0].startswith(f"Would remove 4 objects made by {alice.owner} in namespace "
+                                                   f"{alice.namespace}")
+    assert client.containers.get(f"{alice.namespace}-pg-database"), "a dry run removes nothing"
+
+    removed = ownership.reset(client=alice, say=lines.append)  # this notebook's: here the same objects
+    assert {(r["kind"], r["name"]) for r in removed.rows} == expected
+    assert {r["result"] for r in removed.rows} == {"removed"}
+    assert lines[-1].startswith("Removing 4 objects made in notebook /tmp/dmtest-")
+    for kind, name in expected - {("image", image)}:
+        with pytest.raises(docker.errors.NotFound):
+            getattr(client.api, f"inspect_{kind}")(f"{alice.namespace}-{name}")
+    with pytest.raises(docker.errors.ImageNotFound):
+        client.api.inspect_image(image)
+    # bob's are all still there, and running
+    assert client.containers.get(f"{bob.namespace}-pg-database").status == "running"
+    client.api.inspect_network(f"{bob.namespace}-net1")
+    client.api.inspect_volume(f"{bob.namespace}-data")
+    assert not ownership.reset(mine=True, client=alice, dry_run=True, say=lines.append).rows
+
+
+def test_views_show_only_mine_when_a_namespace_is_set(client, cleanup, learners):
+    from dockermagic.widgets import ContainersView, NetworksView
+
+    alice, bob, _ = learners
+    for learner in (alice, bob):
+        _start_database(learner, 0)
+    a_name, b_name = f"{alice.namespace}-pg-database", f"{bob.namespace}-pg-database"
+    views = [ContainersView(client=alice, tick=None), ContainersView(client=alice, mine=False, tick=None),
+             NetworksView(client=alice)]
+    mine, everyone, networks = views
+    try:
+        assert _wait(lambda: [r["name"] for r in mine.rows()] == [a_name])
+        assert _wait(lambda: {a_name, b_name} <= {r["name"] for r in everyone.rows()})
+        assert _wait(lambda: [n["name"] for n in networks.networks()] == [f"{alice.namespace}-net1"]), networks.networks()
+        assert a_name in repr(networks) and b_name not in repr(networks)
+        port = client.api.inspect_container(a_name)["NetworkSettings"]["Ports"]["5432/tcp"][0]["HostPort"]
+        assert f"127.0.0.1:{port}->5432/tcp" in repr(mine), "the view shows the real host port"
+    finally:
+        for view in views:
+            view.close()
+
+
+def test_the_environment_namespace_and_the_magics(ip, client, cleanup, monkeypatch, images):
+    """``DOCKERMAGIC_NAMESPACE`` + a client reset: ``%docker`` prefixes, resolves, and resets by it."""
+    namespace = f"carol{uuid.uuid4().hex[:6]}"
+    monkeypatch.setenv("DOCKERMAGIC_NO_PULL", "1")
+    monkeypatch.setenv("DOCKERMAGIC_NAMESPACE", namespace)
+    dm_client.reset_client()
+    try:
+        assert isinstance(dm_client.get_client(), NamespacedClient) and dm_client.get_client().namespace == namespace
+        ip.run_line_magic("docker", f"run -d --name web {IMAGE} sleep 300")
+        c = client.containers.get(f"{namespace}-web")
+        assert c.labels[ownership.NAMESPACE_LABEL] == namespace
+        assert c.labels[ownership.OWNER_LABEL] == ownership.current_user()
+        assert [r["name"] for r in ip.run_line_magic("docker", "ps --mine").rows] == [f"{namespace}-web"]
+        assert ip.run_line_magic("docker", "exec web sh -c 'exit 7'").exit_code == 7
+        table = ip.run_line_magic("docker", "reset --mine")
+        assert [(r["kind"], r["name"], r["result"]) for r in table.rows] == [("container", "web", "removed")]
+        assert re.search(r"<td>web</td>", table._repr_html_())
+        with pytest.raises(docker.errors.NotFound):
+            client.containers.get(f"{namespace}-web")
+    finally:
+        cleanup.container(f"{namespace}-web")
+        monkeypatch.delenv("DOCKERMAGIC_NAMESPACE")
+        dm_client.reset_client()
