@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from remote_engine import RemoteEngine  # noqa: E402
 from test_widgets_live import _wait  # noqa: E402  (pytest puts this folder on sys.path)
 
-ENGINE_VARS = ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONTEXT", "DOCKER_CONFIG")
+ENGINE_VARS = ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONTEXT", "DOCKER_CONFIG",
+               "DOCKERMAGIC_NAMESPACE", "JUPYTERHUB_USER")  # names given here stay as given on the engine
 
 
 @pytest.fixture(scope="session")
