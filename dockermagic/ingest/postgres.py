@@ -18,6 +18,7 @@ from urllib.parse import quote
 import docker
 
 from ..engine import imagekit
+from .. import ownership
 from ..client import default_labels, get_client, loopback_note, remote_host
 from ..errors import PostgresError, from_docker_error
 from ..engine.running import image_volume_mounts
@@ -220,7 +221,7 @@ def start_postgres(name: str = "ny-taxi-postgres", *, client: docker.DockerClien
     else:
         _create(server, opts, bind, remote)
     if remote:
-        opts.say(f"Postgres {name} runs on the remote engine {remote}: its URL uses {remote}:{opts.port}, "
+        opts.say(f"Postgres {name} runs on the remote engine {remote}: its URL uses {remote}:{server.port}, "
                  f"not 127.0.0.1 (the port is published on {bind} of that engine).")
     return server
 
@@ -240,7 +241,7 @@ def _options(options: PostgresOptions | None, settings: dict) -> PostgresOptions
 def _reuse(server: PostgresServer, container, opts: PostgresOptions, remote: str | None) -> None:
     """Start (if needed) and wait for an existing container NAME, when its settings are the ones asked."""
     client, name, port = server.client, server.name, opts.port
-    have = _settings_of(container.attrs)
+    have = ownership.as_given(_settings_of(container.attrs), port, client=client)  # moved port, short names
     want = {"image": opts.image, "user": opts.user, "db": opts.db, "port": port}
     if opts.volume is not None:
         want["volume"] = opts.volume
@@ -252,6 +253,7 @@ def _reuse(server: PostgresServer, container, opts: PostgresOptions, remote: str
         raise PostgresError(f"The container {name} publishes {port} on {have['bind']} of the remote engine: "
                             f"{loopback_note(remote)} Remove it and call start_postgres again.")
     server.reused = True
+    port = server.port = ownership.published_port(container) or port
     if container.status != "running":
         if _port_holder(client, port) or (not remote and not _port_free("127.0.0.1", port)):
             raise _port_taken_error(client, port)
@@ -265,6 +267,7 @@ def _reuse(server: PostgresServer, container, opts: PostgresOptions, remote: str
 def _create(server: PostgresServer, opts: PostgresOptions, bind: str, remote: str | None) -> None:
     """``docker run`` a new Postgres container publishing ``bind:port``, and wait until it answers."""
     client, name, port = server.client, server.name, opts.port
+    port = server.port = ownership.host_port(client, port, name=name, ip=bind)  # another learner's: moved
     # On a remote engine this machine's ports do not matter: the engine's own list says what is taken.
     if _port_holder(client, port) or (not remote and not _port_free("127.0.0.1", port)):
         raise _port_taken_error(client, port)
@@ -291,6 +294,7 @@ def _create(server: PostgresServer, opts: PostgresOptions, bind: str, remote: st
                 pass
             raise _port_taken_error(client, port) from exc
         raise from_docker_error(exc, f"start Postgres container {name}") from exc
+    server.port = ownership.published_port(container) or port  # a learner racing us may have moved it
     wait_ready(server, container, opts.timeout)
 
 

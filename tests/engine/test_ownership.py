@@ -162,3 +162,26 @@ def test_the_environment_namespace_and_the_magics(ip, client, cleanup, monkeypat
         cleanup.container(f"{namespace}-web")
         monkeypatch.delenv("DOCKERMAGIC_NAMESPACE")
         dm_client.reset_client()
+
+
+def test_start_postgres_for_two_learners_gives_each_a_url_with_the_real_port(client, cleanup, port_5433, learners):
+    from dockermagic.ingest.postgres import start_postgres
+
+    alice, bob, said = learners
+    try:
+        servers = [start_postgres("pg-database", port=port_5433, client=learner, timeout=90)
+                   for learner in (alice, bob)]
+        ports = [s.port for s in servers]
+        assert ports[0] != ports[1] and ports == [_host_port(client, f"{ns}-pg-database")
+                                                  for ns in (alice.namespace, bob.namespace)]
+        assert f"127.0.0.1:{ports[1]}/" in servers[1].url and said["bob"][-1].endswith(f"({port_5433} → {ports[1]}).")
+        for server in servers:
+            with server.connect() as conn, conn.cursor() as cur:
+                cur.execute("select 1")
+                assert cur.fetchone() == (1,)
+            conn.close()
+        again = start_postgres("pg-database", port=port_5433, client=bob, timeout=90)
+        assert again.reused and again.port == ports[1], "bob's own container, found again on its moved port"
+    finally:
+        for ns in (alice.namespace, bob.namespace):
+            cleanup.container(f"{ns}-pg-database")
