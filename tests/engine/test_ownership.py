@@ -185,3 +185,35 @@ def test_start_postgres_for_two_learners_gives_each_a_url_with_the_real_port(cli
     finally:
         for ns in (alice.namespace, bob.namespace):
             cleanup.container(f"{ns}-pg-database")
+
+
+def test_compose_projects_live_in_the_namespace(ip, client, cleanup, monkeypatch, tmp_path, images):
+    """Two learners bring up the same project name: each gets its own, ``ps``/``down`` find their own."""
+    tag = uuid.uuid4().hex[:6]
+    monkeypatch.setenv("DOCKERMAGIC_NO_PULL", "1")
+    (tmp_path / "compose.yaml").write_text(f"services:\n  db:\n    image: {IMAGE}\n    command: [sleep, '300']\n"
+                                           "    init: true\n")
+    projects = []
+    try:
+        for learner in (f"alice{tag}", f"bob{tag}"):
+            monkeypatch.setenv("DOCKERMAGIC_NAMESPACE", learner)
+            dm_client.reset_client()
+            projects.append(f"{learner}-shop")
+            ip.run_line_magic("compose", f"-p shop --project-directory {tmp_path} up -d")
+            listed = ip.run_line_magic("compose", f"-p shop --project-directory {tmp_path} ps")
+            assert [r["name"] for r in listed.rows] == [f"{learner}-shop-db-1"]
+        ip.run_line_magic("compose", f"-p shop --project-directory {tmp_path} down")  # bob's
+        assert client.containers.get(f"alice{tag}-shop-db-1").status == "running"
+        assert not client.containers.list(all=True, filters={"label": f"com.docker.compose.project=bob{tag}-shop"})
+        monkeypatch.setenv("DOCKERMAGIC_NAMESPACE", f"alice{tag}")
+        dm_client.reset_client()
+        rows = ip.run_line_magic("docker", "reset --mine").rows
+        assert {(r["kind"], r["name"]) for r in rows} == {("container", "shop-db-1"), ("network", "shop_default")}
+    finally:
+        for project in projects:
+            for c in client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"}):
+                c.remove(force=True, v=True)
+            for n in client.networks.list(filters={"label": f"com.docker.compose.project={project}"}):
+                n.remove()
+        monkeypatch.delenv("DOCKERMAGIC_NAMESPACE")
+        dm_client.reset_client()
