@@ -193,8 +193,19 @@ class _Reader:
         return out
 
 
-def _article(kind: str) -> str:
-    return "an" if kind[0] in "aeiou" else "a"
+def _wanted(command: Command, missing: list[Arg]) -> str:
+    """``exactly one container``, ``a container and a command``: the arguments still missing."""
+    if len(command.args) == 1 and not missing[0].repeat:
+        return f"exactly one {missing[0].kind}"
+    said = []
+    for a in missing:
+        if a.kind == "text":
+            said.append(a.name)
+        elif a.repeat:
+            said.append(f"at least one {a.kind}")
+        else:
+            said.append(f"{'an' if a.kind[0] in 'aeiou' else 'a'} {a.kind}")
+    return " and ".join(said)
 
 
 def check_args(command: Command, args: list[str]) -> None:
@@ -202,14 +213,8 @@ def check_args(command: Command, args: list[str]) -> None:
     usage = usage_line(command)
     required = [a for a in command.args if not a.optional]
     if len(args) < len(required):
-        missing = required[len(args)]
-        if len(command.args) == 1 and not missing.repeat:
-            what = f"exactly one {missing.kind}"
-        elif missing.repeat:
-            what = f"at least one {missing.kind}"
-        else:
-            what = missing.name if missing.kind == "text" else f"{_article(missing.kind)} {missing.kind}"
-        raise CommandError(f"'{command.spelled}' needs {what} ({usage}).")
+        got = f", got only {' '.join(args)}" if args else ""
+        raise CommandError(f"'{command.spelled}' needs {_wanted(command, required)}{got} ({usage}).")
     if not any(a.repeat for a in command.args) and len(args) > len(command.args):
         extra = " ".join(args[len(command.args):])
         if not command.args:

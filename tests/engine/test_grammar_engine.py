@@ -38,3 +38,11 @@ def test_docker_compose_lines_in_a_docker_cell_run_compose_once(ip, client, clea
         assert not client.containers.list(all=True, filters={"label": f"{COMPOSE_LABEL}={project}"})
     finally:  # what Compose made carries the test's label too: the cleanup fixture removes any leftover
         run_command(["compose", "-p", project, "down", "-v"], client=client, cwd=str(tmp_path), out=lambda line: None)
+
+
+def test_an_attached_rm_run_returns_nothing_and_a_detached_one_its_container(ip, client, cleanup, images, capsys):
+    name = cleanup.name("dmgrm")
+    assert ip.run_line_magic("docker", f"run --rm --name {name} debian:bookworm echo gone") is None
+    assert "gone" in capsys.readouterr().out and not client.containers.list(all=True, filters={"name": name})
+    kept = ip.run_line_magic("docker", f"run -d --name {name} debian:bookworm sleep 30")
+    assert kept.name == name and client.containers.get(name).id == kept.id
