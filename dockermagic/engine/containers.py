@@ -35,6 +35,8 @@ def _list_row(c: dict[str, Any], now: float) -> dict[str, Any]:
         "stand_in": standin_mark(c.get("Image", ""), labels),
         "full_id": c["Id"],
         "labels": mask_env_dict(labels),  # a label can carry a password too
+        "mounts": [{"name": m.get("Name") or m.get("Source", ""), "driver": m.get("Driver", "")}
+                   for m in c.get("Mounts") or []],
     }
 
 
@@ -55,7 +57,9 @@ def template_fields(row: dict[str, Any], *, no_trunc: bool = False) -> dict[str,
             "CreatedAt": created.strftime("%Y-%m-%d %H:%M:%S %z %Z"), "RunningFor": row["running_for"],
             "Status": row["status"], "Ports": ", ".join(row["ports"]), "Names": row["name"],
             "State": row["state"], "Networks": ",".join(row["networks"]),
-            "Labels": ",".join(f"{k}={v}" for k, v in sorted(row["labels"].items()))}
+            "Labels": ",".join(f"{k}={v}" for k, v in sorted(row["labels"].items())),
+            "Mounts": ",".join(m["name"] if no_trunc else _ellipsis(m["name"], 15) for m in row.get("mounts", [])),
+            "LocalVolumes": str(sum(m["driver"] == "local" for m in row.get("mounts", [])))}
 
 
 class ContainerList:

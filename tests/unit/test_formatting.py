@@ -73,6 +73,9 @@ def test_ps_format_fields_match_the_table():
     assert f["Command"] == '"docker-entrypoint.s…"' and f["RunningFor"] == "2 hours ago"
     assert f["CreatedAt"].startswith("2026-01-02 ") and f["Ports"] == "80/tcp, 127.0.0.1:8080->8080/tcp"
     assert template_fields(_ps_row(), no_trunc=True)["Command"] == '"docker-entrypoint.sh postgres"'
+    mounts = [{"name": "pgdata", "driver": "local"}, {"name": "/home/me/project/data", "driver": ""}]
+    assert (template_fields(_ps_row(mounts=mounts))["Mounts"], template_fields(_ps_row(mounts=mounts))["LocalVolumes"]) \
+        == ("pgdata,/home/me/proje…", "1")  # names cut at 15, as docker ps cuts them
     assert template_fields(_ps_row(command='sh -c "echo hi"'))["Command"] == '"sh -c \\"echo hi\\""'
 
 
