@@ -17,6 +17,8 @@ that add their own, see ``register``).
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from dataclasses import dataclass, field
 
 from ..errors import CommandError
@@ -250,13 +252,14 @@ def parse(command: str, argv: list[str], specs: list[Flag], *, stop_at_positiona
 
 # ---- the registry: every Command, by name and alias -------------------------------------------
 
+# Modules that register more Commands (and their handlers, with routes.add_route).
+EXTENSIONS = ("dockermagic.cli.swarm_commands", "dockermagic.cli.ownership_commands")
 _COMMANDS: dict[str, Command] = {}
 _LOADED: list[bool] = []
 
 
 def register(*commands: Command) -> None:
     """Add Commands to the table (``cli/commands.py`` does, and so may another module; see routes)."""
-    _load()
     for c in commands:
         for key in (c.name, *c.aliases):
             _COMMANDS[key] = c
@@ -294,9 +297,14 @@ def groups() -> list[str]:
 
 
 def _load() -> None:
+    """The docker CLI's table, then the modules that add to it (each only if it is there), whoever asks first."""
     if not _LOADED:
         _LOADED.append(True)
         from . import commands as _tables  # noqa: F401  (registers the docker CLI's commands)
+
+        for name in EXTENSIONS:
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
 
 
 # ---- help -------------------------------------------------------------------------------------

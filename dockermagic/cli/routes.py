@@ -8,13 +8,11 @@ function in ``dockermagic.engine``. The magic in ``magics/docker.py`` only passe
 variables and its live views, and displays the result.
 
 Another module adds Commands with ``grammar.register`` and their handlers with ``add_route``;
-``EXTENSIONS`` lists the modules imported for that (each only if it is there).
+``grammar.EXTENSIONS`` lists the modules loaded with the table (each only if it is there).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -27,7 +25,6 @@ from ..errors import CommandError, Interrupted, engine_errors
 from ..redaction import redact
 
 ROUTES: dict[str, Callable] = dict(HANDLERS)
-EXTENSIONS = ("dockermagic.cli.swarm_commands", "dockermagic.cli.ownership_commands")
 # What only the notebook can show, and where the plain API finds it instead.
 LIVE = {"ps --watch": "ContainersView(client=..., filters=[...])", "network ls --watch": "NetworksView(client=...)",
         "dashboard": "Dashboard(client=...)"}
@@ -128,12 +125,6 @@ def _unknown(argv: list[str]) -> CommandError | Help:
         return CommandError(f"'docker {word} {argv[1]}' is not supported; 'docker {word}' has {subs}.")
     what = " ".join(argv[:2]) if word in ("container", "image") else word
     return CommandError(f"'docker {what}' is not supported by %docker ('%docker?' lists what is).")
-
-
-def _load_extensions() -> None:
-    for name in EXTENSIONS:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
 
 
 _NOTHING = "No docker command given: write one such as 'ps -a' ('%docker?' lists them)."
@@ -241,4 +232,4 @@ def _cell_stopped(exc: KeyboardInterrupt, number: int, total: int) -> Interrupte
     return Interrupted(said + ".", partial=getattr(exc, "partial", None))
 
 
-_load_extensions()
+grammar.commands()  # the table and the modules that add to it, with their handlers

@@ -177,3 +177,17 @@ def test_a_module_can_add_a_command_and_its_route():
     finally:
         grammar._COMMANDS.pop("frob ls")
         routes.ROUTES.pop("frob ls")
+
+
+@pytest.mark.parametrize("first", ["dockermagic.cli.grammar", "dockermagic.cli.completion", "dockermagic.cli.routes",
+                                   "dockermagic.cli.swarm_commands", "dockermagic.cli.ownership_commands"])
+def test_the_whole_table_and_its_handlers_whoever_is_imported_first(first):
+    code = (f"import importlib; importlib.import_module({first!r})\n"
+            "from dockermagic.cli import grammar, routes\n"
+            "names = [c.name for c in grammar.commands()]\n"
+            "missing = [n for n in names if n not in routes.ROUTES and not n.startswith('%')]\n"
+            "assert not missing, missing\n"
+            "print(len(names))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-800:]
+    assert int(done.stdout) == len(ALL)
