@@ -2,10 +2,10 @@
 
 IPython's own ``{var}``/``$var`` expansion is switched off (``@no_var_expand``): it would turn
 the Go template ``{{.Names}}`` into ``{.Names}`` and expand inside single quotes.
-``commandline.split_commands`` reads the text as a POSIX shell does and expands the notebook's
+``cli/words.py`` reads the text as a POSIX shell does and expands the notebook's
 variables itself, each value as one word. A DockerMagicError (typed: NotFound, Conflict,
 EngineUnavailable, …) is shown as its sentence; here, and only here, the traceback is dropped.
-Ctrl-C is one too (``Interrupted``, raised by dispatch): IPython would show a KeyboardInterrupt's
+Ctrl-C is one too (``Interrupted``, raised by the routes): IPython would show a KeyboardInterrupt's
 traceback, so the line saying what still runs is shown as a UsageError, and the cell stops there.
 
 The live views (``ps --watch``, ``network ls --watch``, ``dashboard``) are the magic's own: it hands
@@ -50,7 +50,7 @@ class DockerMagics(Magics):
             return routes.run_cell(cell, namespace=ns, show=display, live=LIVE)
         except DockerMagicError as exc:  # Interrupted too: Ctrl-C is one line, not a traceback
             raise UsageError(str(exc)) from None
-        except KeyboardInterrupt:  # dispatch names every cut command; this is Ctrl-C while reading the text
+        except KeyboardInterrupt:  # the routes name every cut command; this is Ctrl-C while reading the text
             raise UsageError("Interrupted before any docker command ran; nothing is left running.") from None
 
 
