@@ -255,6 +255,27 @@ class NamespacedAPI:
         return self._api.disconnect_container_from_network(self.resolve("container", container),
                                                            self.resolve("network", net_id), *args, **kwargs)
 
+    def _only_ours(self, filters: dict | None) -> dict:
+        # On a shared engine a learner's prune must not take another learner's stopped containers,
+        # unused networks or volumes: only what carries the learner's labels.
+        filters = dict(filters or {})
+        labels = filters.get("label") or []
+        labels = [labels] if isinstance(labels, str) else list(labels)
+        filters["label"] = labels + [f"{k}={v}" for k, v in self.space.labels.items()]
+        return filters
+
+    def prune_containers(self, filters=None):
+        return self._api.prune_containers(filters=self._only_ours(filters))
+
+    def prune_networks(self, filters=None):
+        return self._api.prune_networks(filters=self._only_ours(filters))
+
+    def prune_volumes(self, filters=None):
+        return self._api.prune_volumes(filters=self._only_ours(filters))
+
+    def prune_images(self, filters=None):
+        return self._api.prune_images(filters=self._only_ours(filters))
+
     def containers(self, *args, filters=None, **kwargs):
         if filters and filters.get("network"):  # `ps --filter network=NAME` means the learner's NAME
             nets = filters["network"]
@@ -321,8 +342,11 @@ def _free_port(space: Space, port: int, holders: dict, local: bool, ip: str) -> 
 
 
 def _engine_is_local(api) -> bool:
-    url = getattr(api, "base_url", "") or ""
-    return url.startswith("http+docker://") or "://localhost" in url or "://127.0.0.1" in url
+    from types import SimpleNamespace
+
+    from ..client import remote_host  # client imports this module (through ownership)
+
+    return remote_host(SimpleNamespace(api=api)) is None
 
 
 def _bindable(ip: str, port: int) -> bool:

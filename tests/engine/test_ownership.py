@@ -217,3 +217,14 @@ def test_compose_projects_live_in_the_namespace(ip, client, cleanup, monkeypatch
                 n.remove()
         monkeypatch.delenv("DOCKERMAGIC_NAMESPACE")
         dm_client.reset_client()
+
+
+def test_a_learners_prune_takes_only_their_own(client, cleanup, learners):
+    alice, bob, _ = learners
+    for learner in (alice, bob):
+        run_command("network create spare", client=learner)
+    pruned = run_command("network prune -f", client=alice)
+    assert f"{alice.namespace}-spare" in str(pruned)
+    with pytest.raises(docker.errors.NotFound):
+        client.api.inspect_network(f"{alice.namespace}-spare")
+    assert client.api.inspect_network(f"{bob.namespace}-spare")["Name"] == f"{bob.namespace}-spare"
