@@ -166,10 +166,10 @@ def host_port(client, port: int, *, name: str = "the new container", ip: str = "
     """
     if not isinstance(client, NamespacedClient):
         return port
-    from .engine.namespaced import _move_taken_ports, _ports_lock
+    from .engine.namespaced import _move_taken_ports, ports_guard
 
     hc = {"PortBindings": {"port": [{"HostIp": ip, "HostPort": str(port)}]}}
-    with _ports_lock:
+    with ports_guard():
         _move_taken_ports(client.api, hc, name)
     return int(hc["PortBindings"]["port"][0]["HostPort"])
 

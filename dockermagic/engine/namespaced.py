@@ -16,17 +16,19 @@ process) is moved into the learner's own range (see ``port_base``) and one line 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import inspect
 import os
 import re
 import socket
+import tempfile
 import threading
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import docker
 
@@ -40,8 +42,29 @@ STANDIN_LABEL = "org.dockermagic.stand-in"  # shared by everyone: never owned (s
 PORT_RANGES_FROM, PORT_RANGE_SIZE, PORT_RANGES = 20000, 1000, 12
 _SHARED_NETWORKS = ("bridge", "host", "none", "default")
 _ID = re.compile(r"[0-9a-f]{12}|[0-9a-f]{64}")
-# Check-and-create of published ports, so two learners of this process never pick the same port.
+# Check-and-create of published ports, so two learners never pick the same port: a lock for the
+# threads of this process and a lock file for the kernels of this machine (one JupyterHub node).
 _ports_lock = threading.Lock()
+_PORTS_LOCK_FILE = os.path.join(tempfile.gettempdir(), "dockermagic-ports.lock")
+
+
+@contextlib.contextmanager
+def ports_guard() -> Iterator[None]:
+    """Held while a learner's host ports are checked and its container is created."""
+    with _ports_lock:
+        try:
+            fh = open(_PORTS_LOCK_FILE, "a")
+        except OSError:  # an unwritable temp dir: the threads of this process are still kept apart
+            yield
+            return
+        with fh:
+            try:
+                import fcntl
+
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            except (ImportError, OSError):  # no flock (Windows): as above
+                pass
+            yield
 
 
 def normalize_namespace(text: str) -> str:
@@ -194,7 +217,7 @@ class NamespacedAPI:
         host_config = a.get("host_config")
         if host_config:
             self._host_config(host_config)
-            with _ports_lock:
+            with ports_guard():
                 _move_taken_ports(self, host_config, a.get("name") or a["image"])
                 return self._api.create_container(*bound.args[1:], **bound.kwargs)
         return self._api.create_container(*bound.args[1:], **bound.kwargs)
@@ -314,17 +337,15 @@ def port_holders(api) -> dict[int, set[str]]:
     held: dict[int, set[str]] = {}
     for c in api.containers(all=True):
         space = (c.get("Labels") or {}).get(NAMESPACE_LABEL, "")
-        if c.get("State") == "running":
+        if c.get("State") != "created":  # running, paused, restarting: the list has their ports
             ports = [p.get("PublicPort") for p in c.get("Ports") or []]
-        elif c.get("State") == "created":
+        else:
             try:
                 pb = api.inspect_container(c["Id"])["HostConfig"].get("PortBindings") or {}
             except docker.errors.NotFound:
                 continue
             ports = [int(b["HostPort"]) for spec in pb.values() for b in spec or []
                      if str(b.get("HostPort") or "").isdigit()]
-        else:
-            continue
         for p in ports:
             if p:
                 held.setdefault(int(p), set()).add(space)

@@ -228,3 +228,25 @@ def test_a_learners_prune_takes_only_their_own(client, cleanup, learners):
     with pytest.raises(docker.errors.NotFound):
         client.api.inspect_network(f"{alice.namespace}-spare")
     assert client.api.inspect_network(f"{bob.namespace}-spare")["Name"] == f"{bob.namespace}-spare"
+
+
+def test_learners_starting_at_once_never_collide(client, cleanup, port_5433, monkeypatch, images):
+    """Six learners publish "5433" at the same moment: six running containers on six host ports."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("DOCKERMAGIC_NO_PULL", "1")
+    tag = uuid.uuid4().hex[:6]
+    learners = [ownership.namespaced(client, f"l{i}{tag}", say=lambda line: None) for i in range(6)]
+
+    def start(learner):
+        run_command(f"run -d --name db -p 127.0.0.1:{port_5433}:5432 {IMAGE} sleep 300", client=learner)
+        return _host_port(client, f"{learner.namespace}-db")
+
+    try:
+        with ThreadPoolExecutor(len(learners)) as pool:
+            ports = list(pool.map(start, learners))
+        assert len(set(ports)) == len(learners), ports
+        assert all(client.containers.get(f"{x.namespace}-db").status == "running" for x in learners)
+    finally:
+        for learner in learners:
+            cleanup.container(f"{learner.namespace}-db")
