@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -69,6 +70,10 @@ def tidy_up(path: Path) -> Removal:
     except EngineUnavailable:  # nothing can be left on an engine that does not answer
         return Removal()
     try:
+        if engine.info()["Swarm"]["LocalNodeState"] != "inactive" or Path("/run/dm-swarm").exists():
+            # notebook 07 failed before its tidy-up: leave the swarm first (a service would restart
+            # every task container removed below), stop the lab's second engine
+            subprocess.run(["bash", str(ROOT / "scripts" / "swarm-lab.sh"), "down"], capture_output=True)
         return remove_labelled(f"{NOTEBOOK_LABEL}={path}", client=engine)
     finally:
         engine.close()

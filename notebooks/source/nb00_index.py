@@ -31,6 +31,8 @@ the tutorial's image names and prints a one-line notice saying so.
 6. `06-networks.ipynb` — how containers talk to each other: the default bridge, a user-defined bridge
    with its own subnet and gateway, `run --network`, `network connect`, `network ls`/`inspect`, name
    resolution between containers, and a live diagram of your networks (`%docker network ls --watch`).
+7. `07-swarm.ipynb` — the same project on two nodes with Swarm mode: `swarm init`/`join`, a stack from
+   notebook 5's Compose file plus `deploy:`, scaling, draining a node, a live view of the cluster, leaving.
 
 Read them in order: each only uses ideas the earlier ones introduced. Every notebook starts by loading
 the extension and removing what an interrupted earlier run left, and ends with a **self-check** cell
