@@ -121,7 +121,9 @@ class ContainersView(_Live, w.VBox):
         ones its state allows), ``.cells.value`` (its HTML); None when it is not shown."""
         with self._render_lock:
             for cid, row in self._row_widgets.items():
-                if container[:12] == cid or self._rows.get(cid, {}).get("name") == container:
+                name = self._rows.get(cid, {}).get("name", "")
+                # the learner's short name too: pg-database for alice-pg-database
+                if container[:12] == cid or container in (name, ownership.short_name(name, self._client)):
                     return row
         return None
 

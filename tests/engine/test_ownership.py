@@ -134,6 +134,10 @@ def test_views_show_only_mine_when_a_namespace_is_set(client, cleanup, learners)
         assert a_name in repr(networks) and b_name not in repr(networks)
         port = client.api.inspect_container(a_name)["NetworkSettings"]["Ports"]["5432/tcp"][0]["HostPort"]
         assert f"127.0.0.1:{port}->5432/tcp" in repr(mine), "the view shows the real host port"
+        assert _wait(lambda: mine.row("pg-database") is not None), "the short name finds the row"
+        mine.act("stop", "pg-database")
+        assert client.containers.get(a_name).status == "exited" and "done" in mine.logs.value
+        assert client.containers.get(b_name).status == "running"
     finally:
         for view in views:
             view.close()
