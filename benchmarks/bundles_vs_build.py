@@ -28,7 +28,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -37,7 +36,7 @@ import docker
 from interrupt_cleanup import run
 
 from dockermagic.client import connect
-from dockermagic.engine import bundles, imagekit
+from dockermagic.engine import bundle_file, bundles, imagekit
 
 NOTEBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "notebooks", "01-containers.ipynb")
 
@@ -199,7 +198,7 @@ def main(argv=None) -> int:
         saved = bundles.save(path, refs, client=client, progress=False, say=lambda line: None)
         say(f"save      {saved.seconds:6.1f} s  {len(refs)} names, {saved.size / 1e6:.0f} MB")
         started = time.monotonic()
-        bundles.check(path, bundles.read_layout(path), progress=False)
+        bundle_file.check(path, bundle_file.read_layout(path), progress=False)
         say(f"  (of a load: structure + sha256 check alone {time.monotonic() - started:.1f} s)")
         with private_engine(workdir) as (fresh, host):
             assert not fresh.images.list(all=True), "the private engine is not empty"

@@ -1,4 +1,4 @@
-"""Image bundles without the engine: the manifests, the file layout, and the sentences for bad files."""
+"""Image bundles without the engine (bundle_file): the manifests, the file layout, and the sentences for bad files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import tarfile
 
 import pytest
 
-from dockermagic.engine import bundles
-from dockermagic.engine.bundles import BundledImage, Manifest
+from dockermagic.engine import bundle_file
+from dockermagic.engine.bundle_file import BundledImage, Manifest
 from dockermagic.errors import BundleError
 
 ID_A = "sha256:" + "a" * 64
@@ -25,7 +25,7 @@ def manifest_json(**changes) -> bytes:
 
 
 def test_manifest_round_trips():
-    parsed = bundles.parse_manifest(manifest_json())
+    parsed = bundle_file.parse_manifest(manifest_json())
     assert parsed == Manifest(IMAGES, size=1024, sha256="c" * 64, dockermagic="0.1.0")
 
 
@@ -42,7 +42,7 @@ def test_manifest_round_trips():
 ])
 def test_a_bad_manifest_is_one_sentence(data, words):
     with pytest.raises(BundleError, match=words) as caught:
-        bundles.parse_manifest(data, path="/somewhere/classroom.tar")
+        bundle_file.parse_manifest(data, path="/somewhere/classroom.tar")
     assert str(caught.value).startswith("classroom.tar") and str(caught.value).endswith(".")
 
 
@@ -50,14 +50,14 @@ def test_docker_save_manifest_legacy_and_oci_layouts():
     legacy = [{"Config": "a" * 64 + ".json", "RepoTags": ["postgres:13", "docker.io/library/postgres:15"],
                "Layers": ["x/layer.tar"]}]
     oci = [{"Config": "blobs/sha256/" + "b" * 64, "RepoTags": None, "Layers": []}]
-    assert bundles.parse_docker_save_manifest(json.dumps(legacy).encode()).images == (
+    assert bundle_file.parse_docker_save_manifest(json.dumps(legacy).encode()).images == (
         BundledImage("postgres:13", ID_A), BundledImage("postgres:15", ID_A))
-    parsed = bundles.parse_docker_save_manifest(json.dumps(oci).encode())
+    parsed = bundle_file.parse_docker_save_manifest(json.dumps(oci).encode())
     assert parsed.images == (BundledImage(ID_B, ID_B),) and parsed.sha256 is None  # saved by id: no name
     with pytest.raises(BundleError, match="manifest.json is damaged"):
-        bundles.parse_docker_save_manifest(b'[{"RepoTags": ["x:1"]}]', path="old.tar")
+        bundle_file.parse_docker_save_manifest(b'[{"RepoTags": ["x:1"]}]', path="old.tar")
     with pytest.raises(BundleError, match="no images"):
-        bundles.parse_docker_save_manifest(b"[]", path="old.tar")
+        bundle_file.parse_docker_save_manifest(b"[]", path="old.tar")
 
 
 PAYLOAD = bytes(range(256)) * 40 + b"tail"  # not a multiple of 512: the padding matters
@@ -67,7 +67,7 @@ PAYLOAD = bytes(range(256)) * 40 + b"tail"  # not a multiple of 512: the padding
 def bundle(tmp_path):
     path = str(tmp_path / "classroom.tar")
     chunks = [PAYLOAD[i:i + 1000] for i in range(0, len(PAYLOAD), 1000)]
-    manifest = bundles.write_bundle(path, IMAGES, chunks)
+    manifest = bundle_file.write_bundle(path, IMAGES, chunks)
     return path, manifest
 
 
@@ -76,13 +76,13 @@ def test_a_bundle_is_a_plain_tar_with_the_images_then_the_manifest(bundle):
     with tarfile.open(path) as tar:
         assert tar.getnames() == ["images.tar", "dockermagic-bundle.json"]
         assert tar.extractfile("images.tar").read() == PAYLOAD
-        assert bundles.parse_manifest(tar.extractfile("dockermagic-bundle.json").read()) == manifest
+        assert bundle_file.parse_manifest(tar.extractfile("dockermagic-bundle.json").read()) == manifest
     assert manifest.size == len(PAYLOAD) and manifest.images == IMAGES
-    layout = bundles.read_layout(path)
+    layout = bundle_file.read_layout(path)
     with open(path, "rb") as fh:
         fh.seek(layout.offset)
         assert fh.read(layout.size) == PAYLOAD
-    bundles.check(path, layout, progress=False)  # the checksum matches
+    bundle_file.check(path, layout, progress=False)  # the checksum matches
 
 
 def test_a_failed_write_leaves_no_file(tmp_path):
@@ -92,7 +92,7 @@ def test_a_failed_write_leaves_no_file(tmp_path):
 
     path = tmp_path / "classroom.tar"
     with pytest.raises(KeyboardInterrupt):
-        bundles.write_bundle(str(path), IMAGES, broken())
+        bundle_file.write_bundle(str(path), IMAGES, broken())
     assert list(tmp_path.iterdir()) == []
 
 
@@ -104,18 +104,18 @@ def test_every_cut_is_cut_short(bundle, tmp_path):
         short = tmp_path / f"cut{cut}.tar"
         short.write_bytes(data[:cut])
         with pytest.raises(BundleError, match="is cut short") as caught:
-            bundles.read_layout(str(short))
+            bundle_file.read_layout(str(short))
         assert f"cut{cut}.tar is cut short (it has " in str(caught.value), cut
 
 
 def test_a_changed_byte_is_damaged(bundle):
     path, _ = bundle
-    layout = bundles.read_layout(path)
+    layout = bundle_file.read_layout(path)
     with open(path, "r+b") as fh:
         fh.seek(layout.offset + 100)
         fh.write(b"\xff" if fh.read(1) != b"\xff" else b"\x00")
     with pytest.raises(BundleError, match="is damaged"):
-        bundles.check(path, bundles.read_layout(path), progress=False)
+        bundle_file.check(path, bundle_file.read_layout(path), progress=False)
 
 
 def test_foreign_files_are_one_sentence(tmp_path):
@@ -134,7 +134,7 @@ def test_foreign_files_are_one_sentence(tmp_path):
                         (empty, "not an image bundle \\(empty\\)"),
                         (tmp_path / "missing.tar", "Cannot read the bundle")):
         with pytest.raises(BundleError, match=words):
-            bundles.read_layout(str(path))
+            bundle_file.read_layout(str(path))
 
 
 def test_a_docker_save_archive_is_read_as_plain(tmp_path):
@@ -145,6 +145,6 @@ def test_a_docker_save_archive_is_read_as_plain(tmp_path):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    layout = bundles.read_layout(str(path))
+    layout = bundle_file.read_layout(str(path))
     assert layout.plain and layout.offset == 0 and layout.size == path.stat().st_size
     assert layout.manifest.images == (BundledImage("hello-world:latest", ID_A),)

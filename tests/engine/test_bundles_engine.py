@@ -13,7 +13,7 @@ import uuid
 import docker
 import pytest
 
-from dockermagic.engine import bundles, imagekit
+from dockermagic.engine import bundle_file, bundles, imagekit
 from dockermagic.errors import BundleError
 
 
@@ -88,7 +88,7 @@ def test_a_damaged_bundle_is_one_sentence_and_loads_nothing(client, two_images, 
     refs, _ = two_images
     path = str(tmp_path / "classroom.tar")
     bundles.save(path, refs, client=client, progress=False, say=lambda line: None)
-    layout = bundles.read_layout(path)
+    layout = bundle_file.read_layout(path)
     with open(path, "r+b") as fh:
         fh.seek(layout.offset + layout.size // 2)
         byte = fh.read(1)
@@ -138,3 +138,18 @@ def test_the_command_line_saves_and_loads(client, two_images, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip() == "dockermagic-images: Cannot read the bundle " + str(tmp_path / "nothing.tar") + \
         ": No such file or directory."
+
+
+def test_a_standin_from_another_recipe_is_named_after_loading(client, two_images, cleanup, tmp_path):
+    refs, ids = two_images
+    # Our tiny image inherits the stand-in label from debian:bookworm, but its recipe label is the
+    # base's: under a postgres tag it stands for a postgres stand-in built from another recipe.
+    ref = cleanup.image(f"postgres:dmtest-{uuid.uuid4().hex[:8]}")
+    client.api.tag(refs[1], *ref.split(":"))
+    path = str(tmp_path / "old.tar")
+    bundles.save(path, [ref, refs[0]], client=client, progress=False, say=lambda line: None)
+    client.api.remove_image(ref, noprune=False)
+    lines = []
+    result = bundles.load(path, client=client, progress=False, say=lines.append)
+    assert result.stale == [ref] and client.images.get(ref).id == ids[refs[1]]
+    assert lines[-1].startswith(f"Note: {ref} came from other stand-in recipes") and "rebuilds them" in lines[-1]
