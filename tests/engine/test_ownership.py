@@ -254,3 +254,39 @@ def test_learners_starting_at_once_never_collide(client, cleanup, port_5433, mon
     finally:
         for learner in learners:
             cleanup.container(f"{learner.namespace}-db")
+
+
+def test_everything_a_learner_makes_carries_the_owner_labels(client, cleanup, learners, tmp_path):
+    """Not assumed from the code paths: every object is looked at on the engine, anonymous volumes too."""
+    from dockermagic.ingest.postgres import start_postgres
+
+    alice, _, _ = learners
+    run_command(f"run -d --name app -v data:/data -v /scratch {IMAGE} sleep 300", client=alice)
+    run_command("network create n1", client=alice)
+    run_command("volume create v1", client=alice)
+    image = cleanup.image(f"{cleanup.name('dmownlbl')}:alice")
+    (tmp_path / "Dockerfile").write_text(f'FROM {IMAGE}\nCMD ["true"]\n')
+    build.build_image(str(tmp_path), build.BuildOptions(tags=[image], builder="legacy"), client=alice,
+                      say=lambda line: None)
+    try:
+        start_postgres("db", port=_free_port(), client=alice, timeout=90)
+        ns = alice.namespace
+        made = [client.api.inspect_container(f"{ns}-app"), client.api.inspect_container(f"{ns}-db")]
+        volumes = [m["Name"] for c in made for m in c["Mounts"] if m["Type"] == "volume"]
+        assert f"{ns}-data" in volumes and len(volumes) == 3, "data, /scratch, and Postgres' VOLUME"
+        labelled = [c["Config"]["Labels"] for c in made]
+        labelled += [client.api.inspect_volume(v)["Labels"] for v in volumes + [f"{ns}-v1"]]
+        labelled += [client.api.inspect_network(f"{ns}-n1")["Labels"], client.images.get(image).labels]
+        for labels in labelled:
+            assert labels[ownership.OWNER_LABEL] == alice.owner and labels[ownership.NAMESPACE_LABEL] == ns, labels
+    finally:
+        for name in ("app", "db"):
+            cleanup.container(f"{alice.namespace}-{name}")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
