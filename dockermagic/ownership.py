@@ -140,16 +140,19 @@ def reset(*, mine: bool = False, dry_run: bool = False, client=None, say: Callab
     say(f"{verb} {len(found)} object{'s' if len(found) != 1 else ''} made {whose}"
         + (": " + ", ".join(f"{o.kind} {short_name(o.name, client)}" for o in found) if found else "."))
     if dry_run:
-        rows = [_row(o.kind, o.name, "would be removed", client) for o in found]
+        rows = [_row(f"{o.kind} {o.name}", "would be removed", client) for o in found]
         return Table(["kind", "name", "result"], rows)
     removal = remove_labelled(labels, client=client)
-    rows = [_row(*what.split(" ", 1), "removed", client) for what in removal.removed]
-    rows += [_row(*what.split(" ", 1), "not removed", client) for what in removal.failed]
+    rows = [_row(what, "removed", client) for what in removal.removed]
+    rows += [_row(what, "not removed", client) for what in removal.failed]
     return Table(["kind", "name", "result"], rows)
 
 
-def _row(kind: str, name: str, result: str, client) -> dict[str, str]:
-    return {"kind": kind, "name": short_name(name, client), "result": result}
+def _row(what: str, result: str, client) -> dict[str, str]:
+    """``"container alice-db (why)"`` → a row: kind, the short name, the result and why."""
+    kind, _, rest = what.partition(" ")
+    name, _, why = rest.partition(" (")
+    return {"kind": kind, "name": short_name(name, client), "result": f"{result}: {why[:-1]}" if why else result}
 
 
 def published_port(container, port: str = "5432/tcp") -> int | None:
@@ -166,11 +169,11 @@ def host_port(client, port: int, *, name: str = "the new container", ip: str = "
     """
     if not isinstance(client, NamespacedClient):
         return port
-    from .engine.namespaced import _move_taken_ports, ports_guard
+    from .engine.namespaced import move_taken_ports, ports_guard
 
     hc = {"PortBindings": {"port": [{"HostIp": ip, "HostPort": str(port)}]}}
     with ports_guard():
-        _move_taken_ports(client.api, hc, name)
+        move_taken_ports(client.api, hc, name)
     return int(hc["PortBindings"]["port"][0]["HostPort"])
 
 

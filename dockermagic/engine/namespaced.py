@@ -218,7 +218,7 @@ class NamespacedAPI:
         if host_config:
             self._host_config(host_config)
             with ports_guard():
-                _move_taken_ports(self, host_config, a.get("name") or a["image"])
+                move_taken_ports(self, host_config, a.get("name") or a["image"])
                 return self._api.create_container(*bound.args[1:], **bound.kwargs)
         return self._api.create_container(*bound.args[1:], **bound.kwargs)
 
@@ -307,7 +307,7 @@ class NamespacedAPI:
         return self._api.containers(*args, filters=filters, **kwargs)
 
 
-def _move_taken_ports(api: NamespacedAPI, hc: dict, name: str) -> None:
+def move_taken_ports(api: NamespacedAPI, hc: dict, name: str) -> None:
     """Rewrite PortBindings whose host port someone else holds to a free port of the learner's range."""
     bindings = hc.get("PortBindings") or {}
     wanted = [b for spec in bindings.values() for b in (spec or []) if str(b.get("HostPort") or "").isdigit()]

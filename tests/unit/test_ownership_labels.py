@@ -97,3 +97,13 @@ def test_ps_mine_and_reset_are_in_the_grammar():
     assert "--dry-run" in grammar.help_text(reset) and "--notebook" in grammar.help_text(reset)
     with pytest.raises(CommandError, match="--notebook or --mine, not both"):
         routes.run_command("reset --notebook --mine", client=object())
+
+
+def test_reset_rows_show_the_short_name_and_why_something_stayed():
+    from types import SimpleNamespace
+
+    alice = ownership.namespaced(SimpleNamespace(api=object()), "alice")
+    assert ownership._row("container alice-db (cannot remove: in use)", "not removed", alice) == {
+        "kind": "container", "name": "db", "result": "not removed: cannot remove: in use"}
+    assert ownership._row("image app:1, app:latest", "removed", alice) == {
+        "kind": "image", "name": "app:1, app:latest", "result": "removed"}
