@@ -8,13 +8,23 @@ The images are throwaway: a tag of the Debian stand-in, a tag in the postgres st
 from __future__ import annotations
 
 import io
+import tempfile
 import uuid
+from pathlib import Path
 
 import docker
 import pytest
 
 from dockermagic.engine import bundle_file, bundles, imagekit
 from dockermagic.errors import BundleError
+
+
+@pytest.fixture
+def tmp_path():
+    """A folder removed after the test: pytest keeps its own tmp_path folders, and with a bundle of
+    130 MB in each test they would add up to gigabytes."""
+    with tempfile.TemporaryDirectory(prefix="dmtest-bundles-") as folder:
+        yield Path(folder)
 
 
 @pytest.fixture
