@@ -19,7 +19,7 @@ from ..errors import CommandError, DockerMagicError
 from ..redaction import mask_env_list
 from ..tables import Table
 from .inspecting import InspectResult
-from .swarm import _call, node_names
+from .swarm import engine_call, node_names
 
 SERVICE_COLUMNS = ["id", "name", "mode", "replicas", "image", "ports"]
 TASK_COLUMNS = ["id", "name", "image", "node", "desired_state", "current_state", "error", "ports"]
@@ -66,7 +66,7 @@ def service_create(opts: ServiceOptions, *, client) -> str:
     if endpoint is not None and ports:
         endpoint["Ports"] = [{k: v for k, v in p.items() if v is not None} for p in ports]
     mode = ServiceMode(opts.mode, replicas=opts.replicas if opts.mode == "replicated" else None)
-    service = _call(f"create service {opts.name or opts.image}", client.services.create, opts.image,
+    service = engine_call(f"create service {opts.name or opts.image}", client.services.create, opts.image,
                     command=list(opts.command) or None, name=opts.name, env=list(opts.env) or None,
                     labels=labels, container_labels=default_labels(), mode=mode, endpoint_spec=endpoint,
                     constraints=list(opts.constraints) or None, networks=list(opts.networks) or None)
@@ -85,9 +85,9 @@ def _ports(endpoint: dict) -> str:
 
 def service_ls(*, client, filters: dict | None = None) -> Table:
     """Services with running/desired replicas. Similar to ``docker service ls`` (two engine calls)."""
-    services = _call("list services", client.api.services, filters=filters or None)
-    tasks = _call("list tasks", client.api.tasks, filters={"desired-state": "running"})
-    nodes = {n["ID"] for n in _call("list the swarm's nodes", client.api.nodes)
+    services = engine_call("list services", client.api.services, filters=filters or None)
+    tasks = engine_call("list tasks", client.api.tasks, filters={"desired-state": "running"})
+    nodes = {n["ID"] for n in engine_call("list the swarm's nodes", client.api.nodes)
              if (n.get("Status") or {}).get("State") == "ready"}
     rows = []
     for s in services:
@@ -106,7 +106,7 @@ def service_ls(*, client, filters: dict | None = None) -> Table:
 
 
 def _service(name: str, client) -> dict:
-    return _call(f"find service {name}", client.api.inspect_service, name)
+    return engine_call(f"find service {name}", client.api.inspect_service, name)
 
 
 def service_inspect(names: list[str], *, client) -> InspectResult:
@@ -160,7 +160,7 @@ def service_ps(names: list[str], *, client, running_only: bool = False) -> Table
     filters = {"service": [s["ID"] for s in services]}
     if running_only:
         filters["desired-state"] = ["running"]
-    tasks = _call("list tasks", client.api.tasks, filters=filters) if services else []
+    tasks = engine_call("list tasks", client.api.tasks, filters=filters) if services else []
     return Table(TASK_COLUMNS, task_rows(services, tasks, node_names(client)))
 
 
@@ -170,9 +170,9 @@ def service_logs(name: str, *, client, tail: int | None = None, timestamps: bool
     from ..redaction import redact_lines
 
     service = _service(name, client)
-    tasks = {t["ID"]: t for t in _call("list tasks", client.api.tasks, filters={"service": [service["ID"]]})}
+    tasks = {t["ID"]: t for t in engine_call("list tasks", client.api.tasks, filters={"service": [service["ID"]]})}
     nodes = node_names(client)
-    raw = _call(f"read the logs of service {name}", client.api.service_logs, service["ID"], stdout=True,
+    raw = engine_call(f"read the logs of service {name}", client.api.service_logs, service["ID"], stdout=True,
                 stderr=True, details=True, timestamps=timestamps, tail="all" if tail is None else tail)
     lines = []
     for line in redact_lines([raw] if isinstance(raw, bytes) else raw):
@@ -232,7 +232,7 @@ def service_update(name: str, change: ServiceUpdate, *, client) -> None:
         mode = {"Replicated": {"Replicas": change.replicas}}
     # The spec as read, not fetch_current_spec: that one reads it with the engine's defaults filled in,
     # which the engine then takes for a change of every task.
-    _call(f"update service {name}", client.api.update_service, service["ID"], service["Version"]["Index"],
+    engine_call(f"update service {name}", client.api.update_service, service["ID"], service["Version"]["Index"],
           task_template=template, mode=mode, name=spec.get("Name"), labels=spec.get("Labels"),
           update_config=spec.get("UpdateConfig"), rollback_config=spec.get("RollbackConfig"),
           endpoint_spec=spec.get("EndpointSpec"))
@@ -249,7 +249,7 @@ def service_scale(replicas: dict[str, int], *, client) -> list[str]:
 def service_rm(names: list[str], *, client) -> list[str]:
     """Remove services (their tasks stop). Similar to ``docker service rm``; returns the names."""
     for n in names:
-        _call(f"remove service {n}", client.api.remove_service, _service(n, client)["ID"])
+        engine_call(f"remove service {n}", client.api.remove_service, _service(n, client)["ID"])
     return list(names)
 
 

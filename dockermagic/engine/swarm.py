@@ -25,7 +25,8 @@ SWARM_BRIDGE = "docker_gwbridge"  # made by the engine for the first task on a n
 NODE_COLUMNS = ["id", "hostname", "status", "availability", "manager_status", "engine_version", "address"]
 
 
-def _call(doing: str, fn, *args, **kwargs):
+def engine_call(doing: str, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``; what the SDK raises becomes one sentence: "Docker could not {doing}: …"."""
     try:
         return fn(*args, **kwargs)
     except Exception as exc:  # the SDK raises several classes; one sentence for all
@@ -36,7 +37,7 @@ def _call(doing: str, fn, *args, **kwargs):
 
 def state(*, client) -> str:
     """This engine's swarm state: ``inactive``, ``active``, ``pending``, ``error`` or ``locked``."""
-    return (_call("read the engine's swarm state", client.info).get("Swarm") or {}).get("LocalNodeState", "inactive")
+    return (engine_call("read the engine's swarm state", client.info).get("Swarm") or {}).get("LocalNodeState", "inactive")
 
 
 def init(*, client, advertise_addr: str | None = None, listen_addr: str = "0.0.0.0:2377") -> str:
@@ -44,7 +45,7 @@ def init(*, client, advertise_addr: str | None = None, listen_addr: str = "0.0.0
 
     Returns: this node's ID. The join tokens are kept out of every display; ``join_token`` returns them.
     """
-    _call("initialise a swarm", client.swarm.init, advertise_addr=advertise_addr, listen_addr=listen_addr)
+    engine_call("initialise a swarm", client.swarm.init, advertise_addr=advertise_addr, listen_addr=listen_addr)
     _learn_tokens(client)
     return client.info()["Swarm"]["NodeID"]
 
@@ -62,12 +63,12 @@ def join_token(role: str = "worker", *, client) -> str:
     join-token -q ROLE``; the value is for code (``join(..., token=...)``): displays mask it."""
     if role not in ("worker", "manager"):
         raise CommandError(f"'docker swarm join-token' takes worker or manager, not {role!r}.")
-    return _call("read the swarm's join tokens", _learn_tokens, client)[role.capitalize()]
+    return engine_call("read the swarm's join tokens", _learn_tokens, client)[role.capitalize()]
 
 
 def manager_address(*, client) -> str:
     """``host:port`` where workers join this manager (the address it advertises)."""
-    info = _call("read the engine's swarm state", client.info)
+    info = engine_call("read the engine's swarm state", client.info)
     managers = (info.get("Swarm") or {}).get("RemoteManagers") or []
     node = info["Swarm"].get("NodeID")
     return next((m["Addr"] for m in managers if m.get("NodeID") == node), managers[0]["Addr"] if managers else "")
@@ -77,7 +78,7 @@ def join(remote: str, token: str, *, client, advertise_addr: str | None = None,
          listen_addr: str = "0.0.0.0:2377") -> None:
     """Join the swarm whose manager answers at ``remote`` (``host:2377``). Similar to ``docker swarm join``."""
     remember(token)
-    _call(f"join the swarm at {remote}", client.swarm.join, remote_addrs=[remote], join_token=token,
+    engine_call(f"join the swarm at {remote}", client.swarm.join, remote_addrs=[remote], join_token=token,
           listen_addr=listen_addr, advertise_addr=advertise_addr)
 
 
@@ -88,7 +89,7 @@ def leave(*, client, force: bool = False) -> bool:
     if state(client=client) == "inactive":
         _remove_gateway_bridge(client)
         return False
-    _call("leave the swarm", client.swarm.leave, force=force)
+    engine_call("leave the swarm", client.swarm.leave, force=force)
     _remove_gateway_bridge(client)
     return True
 
@@ -120,14 +121,14 @@ def _node_row(n: dict, me: str) -> dict:
 
 def node_ls(*, client, filters: dict | None = None) -> Table:
     """The swarm's nodes (``*`` marks this one). Similar to ``docker node ls``."""
-    me = _call("read the engine's swarm state", client.info)["Swarm"].get("NodeID", "")
-    nodes = _call("list the swarm's nodes", client.api.nodes, filters=filters or None)
+    me = engine_call("read the engine's swarm state", client.info)["Swarm"].get("NodeID", "")
+    nodes = engine_call("list the swarm's nodes", client.api.nodes, filters=filters or None)
     rows = sorted((_node_row(n, me) for n in nodes), key=lambda r: (r["role"] != "manager", r["hostname"]))
     return Table(NODE_COLUMNS, rows)
 
 
 def _node(name: str, client) -> dict:
-    return _call(f"find node {name}", client.api.inspect_node, name)
+    return engine_call(f"find node {name}", client.api.inspect_node, name)
 
 
 def node_inspect(names: list[str], *, client) -> InspectResult:
@@ -164,9 +165,9 @@ def node_update(name: str, change: NodeUpdate, *, client) -> None:
     for key in change.labels_rm:
         labels.pop(key, None)
     spec["Labels"] = labels
-    _call(f"update node {name}", client.api.update_node, node["ID"], node["Version"]["Index"], spec)
+    engine_call(f"update node {name}", client.api.update_node, node["ID"], node["Version"]["Index"], spec)
 
 
 def node_names(client) -> dict[str, str]:
     return {n["ID"]: (n.get("Description") or {}).get("Hostname", "")
-            for n in _call("list the swarm's nodes", client.api.nodes)}
+            for n in engine_call("list the swarm's nodes", client.api.nodes)}

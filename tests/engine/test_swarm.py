@@ -19,7 +19,8 @@ pytestmark = pytest.mark.engine
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "swarm-lab.sh"
 IMAGE = "python:3.9-slim"  # the stand-in: Debian's python3
 # PID 1 ignores SIGTERM unless it asks for it; without this each task takes 10 s to stop
-SERVE = ["python3", "-c", "import signal, http.server as h; signal.signal(15, lambda *a: exit()); "
+SERVE = ["python3", "-c", "import os, signal, http.server as h; signal.signal(15, lambda *a: exit()); "
+         "print('serving with token', os.environ.get('API_TOKEN'), flush=True); "
          "h.HTTPServer(('', 8000), h.SimpleHTTPRequestHandler).serve_forever()"]
 
 
@@ -137,7 +138,9 @@ def test_service_create_ls_ps_logs_scale_update_rm(lab, made, cleanup):
     shown = repr(svc.service_inspect([name], client=lab)) + repr(svc.service_ls(client=lab))
     assert "s3cr3t-swarm-value" not in shown and MASK in repr(svc.service_inspect([name], client=lab))
     logs = svc.service_logs(name, client=lab)
-    assert isinstance(logs, list)
+    # one line per task, led by service.slot@node, from both nodes; the token the tasks print is masked
+    assert sorted(line.split(" | ")[0].split("@")[0] for line in logs) == [f"{name}.1", f"{name}.2"], logs
+    assert all(line.endswith(f"serving with token {MASK}") for line in logs), logs
     before = {t["id"] for t in tasks}
     assert svc.service_scale({name: 3}, client=lab) == [f"{name} scaled to 3"]
     svc.wait_converged([name], client=lab, timeout=90)

@@ -116,3 +116,28 @@ def test_run_pack_leaves_the_swarm_after_a_notebook_that_failed_in_it(client, ti
     assert "dies in the swarm" in capsys.readouterr().out
     assert engine_state(client) == tidy  # out of the swarm, lab gone: the finalizer's down finds nothing
     assert not client.api.containers(all=True, filters={"name": "dm-pack-swarm"})
+
+
+def test_init_join_leave_through_dockermagic(client, tidy):
+    """The plain functions (and %docker's routes) do what `up` does with the CLI, and undo it."""
+    from dockermagic.cli import routes
+    from dockermagic.engine import swarm
+    from dockermagic.redaction import MASK
+
+    assert lab("worker").returncode == 0
+    worker = docker.DockerClient(base_url=WORKER)
+    try:
+        assert swarm.state(client=worker) == "inactive"
+        shown = routes.run_command("swarm init --advertise-addr 10.240.0.1 --listen-addr 10.240.0.1:2377", client=client)
+        token = swarm.join_token("worker", client=client)
+        assert token.startswith("SWMTKN-") and token not in repr(shown) and MASK in repr(shown)
+        assert swarm.manager_address(client=client) == "10.240.0.1:2377"
+        swarm.join("10.240.0.1:2377", token, client=worker, advertise_addr="10.240.0.2", listen_addr="10.240.0.2:2377")
+        assert swarm.state(client=worker) == "active"
+        assert sorted(r["hostname"] == "dm-worker" for r in swarm.node_ls(client=client).rows) == [False, True]
+        assert swarm.leave(client=worker) is True
+        assert routes.run_command("swarm leave --force", client=client).lines == ["Node left the swarm."]
+        assert swarm.state(client=client) == "inactive" and not client.api.networks(names=["docker_gwbridge"])
+        assert swarm.leave(client=client) is False
+    finally:
+        worker.close()
