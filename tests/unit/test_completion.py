@@ -24,7 +24,7 @@ def offered(text: str, cursor: int | None = None, **kw) -> list[str]:
 
 
 def test_subcommands_one_and_two_words():
-    assert offered("%docker st") == ["start", "stats", "stop"]
+    assert offered("%docker st") == ["stack", "start", "stats", "stop"]
     assert offered("%docker network con") == ["connect"]
     assert {"ls", "list", "logs", "run", "stop"} <= set(offered("%docker container "))
     assert "prune" in offered("%docker volume p")
