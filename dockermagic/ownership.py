@@ -28,7 +28,7 @@ from .errors import CommandError
 from .tables import Table
 
 __all__ = ["OWNER_LABEL", "NAMESPACE_LABEL", "current_user", "current_namespace", "owner_labels", "namespaced",
-           "for_environment", "namespace_of", "mine_filters", "reset", "published_port", "host_port"]
+           "for_environment", "is_namespaced", "namespace_of", "mine_filters", "reset", "published_port", "host_port"]
 
 
 def current_user() -> str:
@@ -80,6 +80,11 @@ def for_environment(client: docker.DockerClient) -> docker.DockerClient:
     """``client`` namespaced when the environment sets a namespace, else ``client`` itself."""
     namespace = current_namespace()
     return namespaced(client, namespace) if namespace else client
+
+
+def is_namespaced(client) -> bool:
+    """Whether ``client`` is a learner's (``namespaced()``): its names and ports live in a namespace."""
+    return isinstance(client, NamespacedClient)
 
 
 def namespace_of(client) -> str | None:

@@ -140,6 +140,7 @@ def _remove_images(client, images: list[dict], out: Removal, shown: set[str]) ->
     left = list(images)
     while left:
         errors: dict[str, str] = {}
+        before = len(left)
         for image in list(left):
             what = f"image {_image_name(image)}"
             try:
@@ -155,6 +156,6 @@ def _remove_images(client, images: list[dict], out: Removal, shown: set[str]) ->
                 if image["Id"] in shown:
                     out.removed.append(what)
             left.remove(image)
-        if len(errors) == len(left):  # nothing moved this round
+        if len(left) == before:  # nothing moved this round
             out.failed += [why for image_id, why in errors.items() if image_id in shown]
             return

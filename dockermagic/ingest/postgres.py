@@ -269,7 +269,9 @@ def _create(server: PostgresServer, opts: PostgresOptions, bind: str, remote: st
     client, name, port = server.client, server.name, opts.port
     port = server.port = ownership.host_port(client, port, name=name, ip=bind)  # another learner's: moved
     # On a remote engine this machine's ports do not matter: the engine's own list says what is taken.
-    if _port_holder(client, port) or (not remote and not _port_free("127.0.0.1", port)):
+    # A learner's client checks again as it creates the container (another may have taken it since).
+    if not ownership.is_namespaced(client) and (
+            _port_holder(client, port) or (not remote and not _port_free("127.0.0.1", port))):
         raise _port_taken_error(client, port)
     imagekit.ensure_image(opts.image, client=client, say=lambda line: None)
     _ensure_volume(client, opts.volume)

@@ -290,3 +290,46 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_start_postgres_for_learners_at_once(client, cleanup, port_5433, monkeypatch, images):
+    """Notebook 02's start by four learners at the same moment: four servers, four ports, all answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dockermagic.ingest.postgres import start_postgres
+
+    tag = uuid.uuid4().hex[:6]
+    learners = [ownership.namespaced(client, f"pg{i}{tag}", say=lambda line: None) for i in range(4)]
+    try:
+        with ThreadPoolExecutor(len(learners)) as pool:
+            servers = list(pool.map(lambda x: start_postgres("ny-taxi-postgres", port=port_5433, client=x,
+                                                             timeout=120), learners))
+        assert len({s.port for s in servers}) == len(learners)
+        for server in servers:
+            with server.connect() as conn, conn.cursor() as cur:
+                cur.execute("select current_database()")
+                assert cur.fetchone() == ("ny_taxi",)
+            conn.close()
+    finally:
+        for learner in learners:
+            cleanup.container(f"{learner.namespace}-ny-taxi-postgres")
+
+
+def test_a_legacy_builds_label_steps_go_with_it_whatever_the_order(client, cleanup, learners, tmp_path):
+    """The legacy builder writes one LABEL step per label: the untagged steps carry labels too and
+    must go, even when the engine lists a step before the image built on it."""
+    from dockermagic.engine.cleanup import Removal, _remove_images
+
+    alice, _, _ = learners
+    image = cleanup.image(f"{cleanup.name('dmownsteps')}:alice")
+    (tmp_path / "Dockerfile").write_text(f'FROM {IMAGE}\nCMD ["true"]\n')
+    build.build_image(str(tmp_path), build.BuildOptions(tags=[image], builder="legacy"), client=alice,
+                      say=lambda line: None)
+    flt = {"label": f"{ownership.NAMESPACE_LABEL}={alice.namespace}"}
+    steps = client.api.images(all=True, filters=flt)
+    assert len(steps) >= 2, "a LABEL step before the image"
+    parents_first = sorted(steps, key=lambda i: i["Created"])
+    out = Removal()
+    _remove_images(client, parents_first, out, {i["Id"] for i in client.api.images(filters=flt)})
+    assert out.removed == [f"image {image}"] and not out.failed
+    assert not client.api.images(all=True, filters=flt)
