@@ -201,7 +201,8 @@ class NetworksView(_Live, w.VBox):
 
 class Dashboard(_Live, w.Tab):
     """Containers, networks, images and volumes in tabs; images/volumes refresh on their events.
-    One event stream (one thread, one engine connection) feeds all four tabs.
+    One event stream (one thread, one engine connection) feeds all four tabs. With a namespace set
+    the containers, networks and volumes are the learner's own; the images are everyone's.
 
     Args:
         client: a docker client (default: the shared one).
@@ -254,7 +255,8 @@ class Dashboard(_Live, w.Tab):
         self._refresh_snapshot()
 
     def _volumes(self) -> None:
-        vols = self._client.api.volumes().get("Volumes") or []
+        mine = ownership.with_mine({}, self._client)  # a learner's own volumes on a shared engine
+        vols = self._client.api.volumes(filters=mine or None).get("Volumes") or []
         self._volume_rows = sorted([v["Name"], v.get("Driver", ""), v.get("Mountpoint", "")] for v in vols)
         self.volumes.value = html_table(["name", "driver", "mountpoint"], self._volume_rows)
         self._refresh_snapshot()

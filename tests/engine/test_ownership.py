@@ -118,16 +118,17 @@ def test_reset_lists_then_removes_exactly_one_learners_objects(client, cleanup, 
 
 
 def test_views_show_only_mine_when_a_namespace_is_set(client, cleanup, learners):
-    from dockermagic.widgets import ContainersView, NetworksView
+    from dockermagic.widgets import ContainersView, Dashboard, NetworksView
 
     alice, bob, _ = learners
     for learner in (alice, bob):
         _start_database(learner, 0)
     a_name, b_name = f"{alice.namespace}-pg-database", f"{bob.namespace}-pg-database"
     views = [ContainersView(client=alice, tick=None), ContainersView(client=alice, mine=False, tick=None),
-             NetworksView(client=alice)]
-    mine, everyone, networks = views
+             NetworksView(client=alice), Dashboard(client=alice)]
+    mine, everyone, networks, dashboard = views
     try:
+        assert _wait(lambda: [row[0] for row in dashboard._volume_rows] == [f"{alice.namespace}-data"])
         assert _wait(lambda: [r["name"] for r in mine.rows()] == [a_name])
         assert _wait(lambda: {a_name, b_name} <= {r["name"] for r in everyone.rows()})
         assert _wait(lambda: [n["name"] for n in networks.networks()] == [f"{alice.namespace}-net1"]), networks.networks()
