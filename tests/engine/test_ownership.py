@@ -12,8 +12,10 @@ import docker
 import pytest
 
 from dockermagic import client as dm_client, ownership
+from dockermagic.cli.options import parse_compose
 from dockermagic.cli.routes import run_command
 from dockermagic.engine import build
+from dockermagic.engine.compose import compose_command
 from dockermagic.engine.namespaced import NamespacedClient
 
 IMAGE = "debian:bookworm"  # a stand-in here: no registry is asked (DOCKERMAGIC_NO_PULL)
@@ -199,15 +201,18 @@ def test_compose_projects_live_in_the_namespace(ip, client, cleanup, monkeypatch
     (tmp_path / "compose.yaml").write_text(f"services:\n  db:\n    image: {IMAGE}\n    command: [sleep, '300']\n"
                                            "    init: true\n")
     projects = []
+
+    def compose(*words):  # the plain API: the magic would add the -f of an earlier test's %%compose
+        return compose_command(parse_compose(["-p", "shop", *words]), cwd=str(tmp_path), say=lambda line: None)
+
     try:
         for learner in (f"alice{tag}", f"bob{tag}"):
             monkeypatch.setenv("DOCKERMAGIC_NAMESPACE", learner)
             dm_client.reset_client()
             projects.append(f"{learner}-shop")
-            ip.run_line_magic("compose", f"-p shop --project-directory {tmp_path} up -d")
-            listed = ip.run_line_magic("compose", f"-p shop --project-directory {tmp_path} ps")
-            assert [r["name"] for r in listed.rows] == [f"{learner}-shop-db-1"]
-        ip.run_line_magic("compose", f"-p shop --project-directory {tmp_path} down")  # bob's
+            compose("up", "-d")
+            assert [r["name"] for r in compose("ps").rows] == [f"{learner}-shop-db-1"]
+        compose("down")  # bob's
         assert client.containers.get(f"alice{tag}-shop-db-1").status == "running"
         assert not client.containers.list(all=True, filters={"label": f"com.docker.compose.project=bob{tag}-shop"})
         monkeypatch.setenv("DOCKERMAGIC_NAMESPACE", f"alice{tag}")
