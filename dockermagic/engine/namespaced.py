@@ -11,7 +11,8 @@ objects (the ``bridge`` network, an instructor's volume, ids) keep working. Name
 learners from colliding; they are not a security boundary.
 
 A published host port that a container of someone else holds (or, on a local engine, any other
-process) is moved into the learner's own range (see ``port_base``) and one line says so.
+process) is moved into the learner's own range (see ``port_base``) and one line says so. Everything
+the client creates carries the learner's owner and namespace labels, and its prunes take only that.
 """
 
 from __future__ import annotations
