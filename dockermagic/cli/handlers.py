@@ -12,6 +12,7 @@ import os
 from typing import Callable
 
 from ..engine import build, compose, containers, inspecting, lifecycle, networks, pulling, running, system, volumes
+from ..client import loopback_note, remote_host
 from ..errors import CommandError
 from ..values import whole_number
 from . import formatting
@@ -51,7 +52,15 @@ def _run(p, ctx):
     if not p.get("detach") and (p.get("interactive") or p.get("tty")):
         ctx.out("(-i/-t: a notebook has no terminal, so no input reaches the container; its output "
                 "streams here — interrupt the cell to detach, or use -d.)")
+    _loopback_on_remote(p.flags.get("publish") or [], ctx)
     return running.run(p.args[0], p.args[1:], run_options(p), client=ctx.client, cwd=ctx.cwd, say=ctx.out)
+
+
+def _loopback_on_remote(publish: list[str], ctx) -> None:
+    # A tutorial's -p 127.0.0.1:5433:5432 is right on a laptop and unreachable from here on a remote engine.
+    host = remote_host(ctx.client)
+    if host and any(spec.startswith(("127.", "localhost:", "[::1]")) for spec in publish):
+        ctx.out(loopback_note(host))
 
 
 def _each_name(command: str, act: Callable, **numbers: str):

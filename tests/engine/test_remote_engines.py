@@ -203,8 +203,14 @@ def test_ssh_magics_postgres_load_and_query(ip, client, on_ssh, remote_socket, c
     assert again.reused and again.url == pg.url
 
 
-def test_loopback_port_on_a_remote_engine_is_explained(on_tls_env, remote_socket):
+def test_loopback_port_on_a_remote_engine_is_explained(ip, client, on_tls_env, remote_socket, capsys):
     remote = on_tls_env
+    ip.run_line_magic("docker", "run -d --name dm-remote-lo -p 127.0.0.1:8089:80 debian:bookworm sleep 300")
+    assert capsys.readouterr().out.count(f"loopback of the engine's machine {remote.ip}, not of this one") == 1
+    remote_socket.containers.get("dm-remote-lo").remove(force=True)
+    ip.run_line_magic("docker", "run -d --name dm-remote-lo -p 0.0.0.0:8089:80 debian:bookworm sleep 300")
+    assert "loopback" not in capsys.readouterr().out
+    remote_socket.containers.get("dm-remote-lo").remove(force=True)
     remote_socket.containers.create(
         "postgres:13", name="dm-remote-loopback", ports={"5432/tcp": ("127.0.0.1", 5434)},
         environment={"POSTGRES_USER": "root", "POSTGRES_PASSWORD": "root", "POSTGRES_DB": "ny_taxi"})
