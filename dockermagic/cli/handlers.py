@@ -58,8 +58,11 @@ def _run(p, ctx):
 
 def _loopback_on_remote(publish: list[str], ctx) -> None:
     # A tutorial's -p 127.0.0.1:5433:5432 is right on a laptop and unreachable from here on a remote engine.
+    if not any(spec.startswith(("127.", "localhost:", "[::1]")) for spec in publish):
+        return
+    running.publish_ports(publish)  # a bad spec is its own sentence, before the engine is asked anything
     host = remote_host(ctx.client)
-    if host and any(spec.startswith(("127.", "localhost:", "[::1]")) for spec in publish):
+    if host:
         ctx.out(loopback_note(host))
 
 

@@ -75,6 +75,7 @@ def test_a_value_whose_str_raises_is_one_sentence():
     ("run -p 80:0 img", "ports 1-65535"),
     ("run -p abc:80:80 img", "'abc', which is not an IP address"),
     ("run -p 999.1.1.1:80:80 img", "not an IP address"),
+    ("run -p 127.0.0.1:99999:80 img", "ports 0-65535"),
     ("run --restart on-failure:³ img", "whole number"),
     ("logs --since 99999999999999999999h web", "further back than the CLI can"),
     ("logs --since 999999999999 web", "after the year 9999"),
