@@ -146,5 +146,8 @@ class ClusterView(_Live, w.VBox):
             self._closed.set()
             self._wake.set()
         self._stop_watching()
+        poller = getattr(self, "_poller", None)
+        if poller is not None and poller is not threading.current_thread():
+            poller.join(timeout=10)  # a reload in flight ends with its engine call; close() returns after it
         if hasattr(self, "_tasks"):
             self._refresh_snapshot(final=True)
